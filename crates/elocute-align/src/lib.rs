@@ -1,0 +1,415 @@
+//! Forced alignment: Viterbi in the log domain over an HMM built from the
+//! reference.
+//!
+//! The reference is a list of words, each a list of model phone ids. Every
+//! phone becomes a left-to-right chain of `states_per_phone` states without
+//! skips (so a phone lasts at least that many frames); an optional silence
+//! may stand before the first word, between words and after the last.
+//! Emission scores come as a `[frames, phones * states_per_phone]` matrix of
+//! log scores, column `phone * states_per_phone + state`.
+//!
+//! ```
+//! use elocute_align::{align, Topology};
+//! use ndarray::Array2;
+//! // Two phones (0 = silence, 1 = "a"), one state each; frames 3..7 sound like "a".
+//! let mut em = Array2::from_elem((10, 2), -10.0f32);
+//! for t in 0..10 { em[[t, if (3..7).contains(&t) { 1 } else { 0 }]] = 0.0; }
+//! let topo = Topology::uniform(2, 1, 0);
+//! let al = align(em.view(), &[vec![1]], &topo).unwrap();
+//! let a = al.word_phones().next().unwrap();
+//! assert_eq!((a.start, a.end), (3, 7));
+//! assert_eq!((al.words[0].start, al.words[0].end), (3, 7));
+//! ```
+
+use elocute_core::{Error, Result};
+use ndarray::ArrayView2;
+
+/// Largest trellis (frames × states) aligned in one pass; bounds memory at
+/// about this many bytes of back-pointers.
+pub const MAX_TRELLIS: usize = 400_000_000;
+
+/// HMM shape and transition scores of a model's phones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topology {
+    /// States per phone (the minimum duration of a phone in frames).
+    pub states_per_phone: usize,
+    /// Per phone, per state: (log P(stay), log P(advance)).
+    pub transitions: Vec<Vec<(f32, f32)>>,
+    /// The phone id of silence.
+    pub silence: usize,
+    /// Log score added when an optional silence is taken (negative discourages it).
+    pub silence_penalty: f32,
+}
+
+impl Topology {
+    /// Every phone with `states` states and 0.5/0.5 self/advance probabilities.
+    pub fn uniform(phones: usize, states: usize, silence: usize) -> Self {
+        let half = 0.5f32.ln();
+        Topology {
+            states_per_phone: states,
+            transitions: vec![vec![(half, half); states]; phones],
+            silence,
+            silence_penalty: 0.0,
+        }
+    }
+}
+
+/// A phone's place in the alignment, frames `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneSeg {
+    /// Model phone id.
+    pub phone: usize,
+    /// Index of the reference word, or `None` for silence.
+    pub word: Option<usize>,
+    /// Position of the phone within its word.
+    pub index: usize,
+    /// First frame.
+    pub start: usize,
+    /// One past the last frame.
+    pub end: usize,
+}
+
+/// A word's place in the alignment, frames `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordSeg {
+    /// First frame.
+    pub start: usize,
+    /// One past the last frame.
+    pub end: usize,
+}
+
+/// The best path: phones (including the silences taken) and words in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// Every phone and silence segment in time order.
+    pub phones: Vec<PhoneSeg>,
+    /// One entry per reference word.
+    pub words: Vec<WordSeg>,
+    /// Total log score of the best path.
+    pub score: f32,
+}
+
+impl Alignment {
+    /// The non-silence phone segments, in reference order.
+    pub fn word_phones(&self) -> impl Iterator<Item = &PhoneSeg> {
+        self.phones.iter().filter(|p| p.word.is_some())
+    }
+}
+
+struct State {
+    column: usize,
+    seg: usize,
+    stay: f32,
+    /// Up to two predecessors: (state index, log score of the move).
+    preds: [(u32, f32); 2],
+    npreds: u8,
+}
+
+/// Align `words` (phone ids per word) to `emissions` under `topo`.
+///
+/// Fails with [`Error::Alignment`] when there are fewer frames than the
+/// reference's minimum duration, or the trellis exceeds [`MAX_TRELLIS`].
+pub fn align(
+    emissions: ArrayView2<f32>,
+    words: &[Vec<usize>],
+    topo: &Topology,
+) -> Result<Alignment> {
+    let spp = topo.states_per_phone.max(1);
+    let (frames, cols) = emissions.dim();
+    let n_phones = topo.transitions.len();
+    if cols != n_phones * spp {
+        return Err(Error::Alignment(format!(
+            "{cols} score columns for {n_phones} phones x {spp} states"
+        )));
+    }
+    if words.is_empty() || words.iter().any(|w| w.is_empty()) {
+        return Err(Error::Alignment("empty word in the reference".into()));
+    }
+    if let Some(&bad) = words.iter().flatten().find(|&&p| p >= n_phones) {
+        return Err(Error::Alignment(format!(
+            "phone id {bad} outside the model's {n_phones}"
+        )));
+    }
+
+    // Segments: silence, word 0 phones, silence, word 1 phones, ..., silence.
+    let mut segs: Vec<PhoneSeg> = Vec::new();
+    let sil = |segs: &Vec<PhoneSeg>| {
+        PhoneSeg {
+            phone: topo.silence,
+            word: None,
+            index: 0,
+            start: 0,
+            end: 0,
+        }
+        .with_index(segs.len())
+    };
+    segs.push(sil(&segs));
+    for (w, phones) in words.iter().enumerate() {
+        for (i, &p) in phones.iter().enumerate() {
+            segs.push(PhoneSeg {
+                phone: p,
+                word: Some(w),
+                index: i,
+                start: 0,
+                end: 0,
+            });
+        }
+        segs.push(sil(&segs));
+    }
+    let min_frames = words.iter().map(Vec::len).sum::<usize>() * spp;
+    if frames < min_frames {
+        return Err(Error::Alignment(format!(
+            "{frames} frames of audio are too few for {min_frames} frames of reference phones"
+        )));
+    }
+
+    let mut states: Vec<State> = Vec::with_capacity(segs.len() * spp);
+    let mut seg_first = Vec::with_capacity(segs.len());
+    for (si, seg) in segs.iter().enumerate() {
+        seg_first.push(states.len());
+        let tr = &topo.transitions[seg.phone];
+        for j in 0..spp {
+            let (stay, _) = tr[j];
+            let mut st = State {
+                column: seg.phone * spp + j,
+                seg: si,
+                stay,
+                preds: [(0, 0.0); 2],
+                npreds: 0,
+            };
+            let mut push = |from: usize, lp: f32| {
+                st.preds[st.npreds as usize] = (from as u32, lp);
+                st.npreds += 1;
+            };
+            if j > 0 {
+                push(states.len() - 1, tr[j - 1].1);
+            } else if si > 0 {
+                let prev = &segs[si - 1];
+                let prev_exit = topo.transitions[prev.phone][spp - 1].1;
+                let entry = if seg.word.is_none() {
+                    topo.silence_penalty
+                } else {
+                    0.0
+                };
+                push(states.len() - 1, prev_exit + entry);
+                // Skipping an optional silence: come straight from the phone before it.
+                if prev.word.is_none() && si >= 2 {
+                    let before = &segs[si - 2];
+                    push(
+                        states.len() - 1 - spp,
+                        topo.transitions[before.phone][spp - 1].1,
+                    );
+                }
+            }
+            states.push(st);
+        }
+    }
+    let n = states.len();
+    if frames.saturating_mul(n) > MAX_TRELLIS {
+        return Err(Error::Alignment(format!(
+            "{frames} frames x {n} states is too large to align in one pass"
+        )));
+    }
+
+    const NEG: f32 = f32::NEG_INFINITY;
+    let mut delta = vec![NEG; n];
+    let mut next = vec![NEG; n];
+    // 0 = stayed, 1 or 2 = came from preds[0] or preds[1].
+    let mut back = vec![0u8; frames * n];
+    let first_word = seg_first[1];
+    let emit = |t: usize, s: &State| {
+        let v = emissions[[t, s.column]];
+        if v.is_nan() {
+            NEG
+        } else {
+            v
+        }
+    };
+    delta[0] = topo.silence_penalty + emit(0, &states[0]);
+    delta[first_word] = emit(0, &states[first_word]);
+    for t in 1..frames {
+        let row = &mut back[t * n..(t + 1) * n];
+        for (s, st) in states.iter().enumerate() {
+            let mut best = delta[s] + st.stay;
+            let mut arg = 0u8;
+            for k in 0..st.npreds as usize {
+                let (from, lp) = st.preds[k];
+                let v = delta[from as usize] + lp;
+                if v > best {
+                    best = v;
+                    arg = k as u8 + 1;
+                }
+            }
+            next[s] = best + emit(t, st);
+            row[s] = arg;
+        }
+        std::mem::swap(&mut delta, &mut next);
+    }
+
+    // End in the last state of the final silence or of the last word's last phone.
+    let last_sil = n - 1;
+    let last_phone = n - 1 - spp;
+    let mut s = if delta[last_sil] >= delta[last_phone] {
+        last_sil
+    } else {
+        last_phone
+    };
+    let score = delta[s];
+    if !score.is_finite() {
+        return Err(Error::Alignment(
+            "no path through the reference (scores are not finite)".into(),
+        ));
+    }
+    let mut path = vec![0u32; frames];
+    for t in (0..frames).rev() {
+        path[t] = s as u32;
+        if t > 0 {
+            let a = back[t * n + s];
+            if a > 0 {
+                s = states[s].preds[a as usize - 1].0 as usize;
+            }
+        }
+    }
+
+    let mut out: Vec<PhoneSeg> = Vec::new();
+    for (t, &s) in path.iter().enumerate() {
+        let si = states[s as usize].seg;
+        match out.last_mut() {
+            Some(last) if last.index == si && last.end == t => last.end = t + 1,
+            _ => out.push(
+                PhoneSeg {
+                    start: t,
+                    end: t + 1,
+                    ..segs[si]
+                }
+                .with_index(si),
+            ),
+        }
+    }
+    // Restore the within-word index (the segment index was used as a run key above).
+    let mut words_out = vec![
+        WordSeg {
+            start: usize::MAX,
+            end: 0
+        };
+        words.len()
+    ];
+    for p in &mut out {
+        p.index = segs[p.index].index;
+        if let Some(w) = p.word {
+            words_out[w].start = words_out[w].start.min(p.start);
+            words_out[w].end = words_out[w].end.max(p.end);
+        }
+    }
+    Ok(Alignment {
+        phones: out,
+        words: words_out,
+        score,
+    })
+}
+
+impl PhoneSeg {
+    fn with_index(mut self, i: usize) -> Self {
+        self.index = i;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// Scores that favour `truth[t]` (a phone id per frame) with one state per phone.
+    fn scores(truth: &[usize], phones: usize) -> Array2<f32> {
+        let mut em = Array2::from_elem((truth.len(), phones), -5.0f32);
+        for (t, &p) in truth.iter().enumerate() {
+            em[[t, p]] = 0.0;
+        }
+        em
+    }
+
+    #[test]
+    fn recovers_planted_boundaries() {
+        // silence 0..4, word0 = [1,2] at 4..6,6..9, pause 9..12, word1 = [3] at 12..20, silence after.
+        let mut truth = vec![0; 4];
+        truth.extend([1, 1, 2, 2, 2, 0, 0, 0]);
+        truth.extend(vec![3; 8]);
+        truth.extend([0, 0]);
+        let topo = Topology::uniform(4, 1, 0);
+        let al = align(scores(&truth, 4).view(), &[vec![1, 2], vec![3]], &topo).unwrap();
+        let segs: Vec<_> = al
+            .phones
+            .iter()
+            .map(|p| (p.phone, p.word, p.start, p.end))
+            .collect();
+        assert_eq!(
+            segs,
+            vec![
+                (0, None, 0, 4),
+                (1, Some(0), 4, 6),
+                (2, Some(0), 6, 9),
+                (0, None, 9, 12),
+                (3, Some(1), 12, 20),
+                (0, None, 20, 22)
+            ]
+        );
+        assert_eq!(
+            al.words,
+            vec![WordSeg { start: 4, end: 9 }, WordSeg { start: 12, end: 20 }]
+        );
+    }
+
+    #[test]
+    fn silences_are_optional() {
+        let truth = [1, 1, 2, 2];
+        let topo = Topology::uniform(3, 1, 0);
+        let al = align(scores(&truth, 3).view(), &[vec![1], vec![2]], &topo).unwrap();
+        assert_eq!(al.phones.len(), 2);
+        assert_eq!(al.words[1], WordSeg { start: 2, end: 4 });
+    }
+
+    #[test]
+    fn states_enforce_minimum_duration() {
+        // Evidence says phone 1 lasts one frame, but 3 states force 3 frames.
+        let truth = [0, 0, 0, 1, 2, 2, 2, 2, 2, 0, 0, 0];
+        let mut em = Array2::from_elem((truth.len(), 9), -5.0f32);
+        for (t, &p) in truth.iter().enumerate() {
+            for j in 0..3 {
+                em[[t, p * 3 + j]] = 0.0;
+            }
+        }
+        let topo = Topology::uniform(3, 3, 0);
+        let al = align(em.view(), &[vec![1, 2]], &topo).unwrap();
+        for p in al.word_phones() {
+            assert!(p.end - p.start >= 3, "{p:?}");
+        }
+        // Segments tile the whole utterance.
+        assert_eq!(al.phones.first().unwrap().start, 0);
+        assert_eq!(al.phones.last().unwrap().end, truth.len());
+        for w in al.phones.windows(2) {
+            assert_eq!(w[0].end, w[1].start);
+        }
+    }
+
+    #[test]
+    fn too_short_and_malformed_inputs_are_errors() {
+        let topo = Topology::uniform(3, 3, 0);
+        let em = Array2::zeros((4, 9));
+        assert!(matches!(
+            align(em.view(), &[vec![1, 2]], &topo),
+            Err(Error::Alignment(_))
+        ));
+        assert!(align(em.view(), &[], &topo).is_err());
+        assert!(align(em.view(), &[vec![7]], &topo).is_err());
+        assert!(align(Array2::zeros((4, 5)).view(), &[vec![1]], &topo).is_err());
+    }
+
+    #[test]
+    fn nan_scores_do_not_break_the_path() {
+        let mut em = scores(&[0, 1, 1, 0], 2);
+        em[[1, 0]] = f32::NAN;
+        let al = align(em.view(), &[vec![1]], &Topology::uniform(2, 1, 0)).unwrap();
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 3 });
+    }
+}

@@ -1,0 +1,370 @@
+//! Audio loading for elocute: any PCM or float WAV to 16 kHz mono `f32`.
+//!
+//! WAV files with 8/16/24/32-bit integer or 32-bit float samples, any sample
+//! rate and any channel count are read with `hound`, down-mixed to mono while
+//! reading (so a long multi-channel file never sits in memory whole), and
+//! resampled to 16 kHz with `rubato`. Samples come out scaled to `[-1, 1]`.
+//!
+//! ```
+//! use elocute_audio::{to_16k_mono, SAMPLE_RATE};
+//! // One second of 48 kHz stereo silence becomes one second at 16 kHz.
+//! let stereo = vec![0.0f32; 2 * 48_000];
+//! let mono = to_16k_mono(&stereo, 2, 48_000).unwrap();
+//! assert_eq!(mono.len(), SAMPLE_RATE as usize);
+//! ```
+
+use std::io::Read;
+use std::path::Path;
+
+pub use elocute_core::SAMPLE_RATE;
+use elocute_core::{Error, Result};
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+
+/// Limits applied while reading, so that a huge file fails early and cheaply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioLimits {
+    /// Longest accepted audio in seconds; `None` accepts any length.
+    pub max_seconds: Option<f64>,
+}
+
+impl Default for AudioLimits {
+    /// Ten minutes: far beyond the cloud's 30 s, still bounded.
+    fn default() -> Self {
+        AudioLimits {
+            max_seconds: Some(600.0),
+        }
+    }
+}
+
+/// Read a WAV file and return 16 kHz mono samples in `[-1, 1]`.
+///
+/// Errors name the file: [`Error::Io`] when it cannot be opened,
+/// [`Error::UnsupportedAudio`] for a malformed or unsupported WAV,
+/// [`Error::EmptyAudio`] when it holds no samples and
+/// [`Error::AudioTooLong`] when it exceeds `limits.max_seconds`.
+pub fn read_wav(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_wav_from(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+}
+
+/// Read a WAV from any reader (for example bytes received over a socket).
+pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>> {
+    let mut wav = hound::WavReader::new(reader).map_err(unsupported)?;
+    let spec = wav.spec();
+    if spec.channels == 0 || spec.sample_rate == 0 {
+        return Err(Error::UnsupportedAudio {
+            path: None,
+            message: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
+        });
+    }
+    let channels = spec.channels as usize;
+    let frames = wav.duration() as usize;
+    if let Some(limit) = limits.max_seconds {
+        let seconds = frames as f64 / spec.sample_rate as f64;
+        if seconds > limit {
+            return Err(Error::AudioTooLong {
+                path: None,
+                seconds,
+                limit,
+            });
+        }
+    }
+    let mono = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => downmix(wav.samples::<f32>(), channels, frames, 1.0)?,
+        (hound::SampleFormat::Int, bits @ 1..=32) => {
+            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
+            downmix(
+                wav.samples::<i32>().map(|s| s.map(|v| v as f32)),
+                channels,
+                frames,
+                scale,
+            )?
+        }
+        (fmt, bits) => {
+            return Err(Error::UnsupportedAudio {
+                path: None,
+                message: format!("{bits}-bit {fmt:?} samples are not supported"),
+            })
+        }
+    };
+    if mono.is_empty() {
+        return Err(Error::EmptyAudio { path: None });
+    }
+    resample_to_16k(mono, spec.sample_rate)
+}
+
+fn unsupported(e: hound::Error) -> Error {
+    match e {
+        hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::UnsupportedAudio {
+                path: None,
+                message: "file ends inside the WAV header".into(),
+            }
+        }
+        other => Error::UnsupportedAudio {
+            path: None,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Average interleaved channels into mono while streaming. A file whose data
+/// chunk is shorter than its header claims keeps the samples that are there.
+fn downmix<I>(samples: I, channels: usize, frames_hint: usize, scale: f32) -> Result<Vec<f32>>
+where
+    I: Iterator<Item = hound::Result<f32>>,
+{
+    let mut out = Vec::with_capacity(frames_hint.min(1 << 26));
+    let norm = scale / channels as f32;
+    let mut acc = 0.0f32;
+    let mut k = 0;
+    for s in samples {
+        let v = match s {
+            Ok(v) => v,
+            // Truncated data: keep what was read, as players do.
+            Err(hound::Error::IoError(_)) => break,
+            Err(e) => return Err(unsupported(e)),
+        };
+        // NaN or infinite float samples would poison every later stage.
+        acc += if v.is_finite() { v } else { 0.0 };
+        k += 1;
+        if k == channels {
+            out.push((acc * norm).clamp(-1.0, 1.0));
+            acc = 0.0;
+            k = 0;
+        }
+    }
+    Ok(out)
+}
+
+/// Down-mix interleaved samples (in `[-1, 1]`) and resample them to 16 kHz.
+pub fn to_16k_mono(interleaved: &[f32], channels: usize, sample_rate: u32) -> Result<Vec<f32>> {
+    if channels == 0 || sample_rate == 0 {
+        return Err(Error::UnsupportedAudio {
+            path: None,
+            message: format!("{channels} channels at {sample_rate} Hz"),
+        });
+    }
+    let mono = downmix(
+        interleaved.iter().map(|&v| Ok(v)),
+        channels,
+        interleaved.len() / channels,
+        1.0,
+    )?;
+    if mono.is_empty() {
+        return Err(Error::EmptyAudio { path: None });
+    }
+    resample_to_16k(mono, sample_rate)
+}
+
+/// Resample mono samples from `sample_rate` to 16 kHz (a no-op at 16 kHz).
+pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
+    if sample_rate == SAMPLE_RATE {
+        return Ok(mono);
+    }
+    let fail = |m: String| Error::UnsupportedAudio {
+        path: None,
+        message: format!("cannot resample from {sample_rate} Hz: {m}"),
+    };
+    let n = mono.len();
+    let mut rs = Fft::<f32>::new(
+        sample_rate as usize,
+        SAMPLE_RATE as usize,
+        1024,
+        1,
+        FixedSync::Both,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let input = InterleavedSlice::new(&mono, 1, n).map_err(|e| fail(e.to_string()))?;
+    let out = rs
+        .process_all(&input, n, None)
+        .map_err(|e| fail(e.to_string()))?
+        .take_data();
+    if out.is_empty() {
+        return Err(Error::EmptyAudio { path: None });
+    }
+    Ok(out)
+}
+
+/// Write 16-bit mono PCM; used by tests and tools that save processed audio.
+pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) -> Result<()> {
+    let path = path.as_ref();
+    let io = |e: hound::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: match e {
+            hound::Error::IoError(io) => io,
+            other => std::io::Error::other(other.to_string()),
+        },
+    };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).map_err(io)?;
+    for &s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+            .map_err(io)?;
+    }
+    w.finalize().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn wav_bytes(spec: hound::WavSpec, frames: usize, f: impl Fn(usize, usize) -> f64) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = hound::WavWriter::new(&mut buf, spec).unwrap();
+            for i in 0..frames {
+                for c in 0..spec.channels as usize {
+                    let v = f(i, c);
+                    match (spec.sample_format, spec.bits_per_sample) {
+                        (hound::SampleFormat::Float, _) => w.write_sample(v as f32).unwrap(),
+                        (_, 8) => w.write_sample((v * 127.0) as i8).unwrap(),
+                        (_, 16) => w.write_sample((v * 32767.0) as i16).unwrap(),
+                        (_, 24) => w.write_sample((v * 8_388_607.0) as i32).unwrap(),
+                        _ => w.write_sample((v * 2_147_483_647.0) as i32).unwrap(),
+                    }
+                }
+            }
+            w.finalize().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    fn spec(ch: u16, sr: u32, bits: u16, float: bool) -> hound::WavSpec {
+        hound::WavSpec {
+            channels: ch,
+            sample_rate: sr,
+            bits_per_sample: bits,
+            sample_format: if float {
+                hound::SampleFormat::Float
+            } else {
+                hound::SampleFormat::Int
+            },
+        }
+    }
+
+    #[test]
+    fn every_bit_depth_reads_to_the_same_scale() {
+        for (bits, float) in [
+            (8, false),
+            (16, false),
+            (24, false),
+            (32, false),
+            (32, true),
+        ] {
+            let b = wav_bytes(spec(1, 16_000, bits, float), 1600, |i, _| {
+                if i % 2 == 0 {
+                    0.5
+                } else {
+                    -0.5
+                }
+            });
+            let x = read_wav_from(Cursor::new(b), AudioLimits::default()).unwrap();
+            assert_eq!(x.len(), 1600, "{bits} bits");
+            assert!((x[0] - 0.5).abs() < 0.01, "{bits} bits gave {}", x[0]);
+            assert!((x[1] + 0.5).abs() < 0.01, "{bits} bits gave {}", x[1]);
+        }
+    }
+
+    #[test]
+    fn stereo_is_averaged_and_48k_resampled() {
+        let b = wav_bytes(spec(2, 48_000, 16, false), 48_000, |i, c| {
+            let s = (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 48_000.0).sin() * 0.5;
+            let _ = c;
+            s
+        });
+        let x = read_wav_from(Cursor::new(b), AudioLimits::default()).unwrap();
+        assert!((x.len() as i64 - 16_000).abs() <= 2, "{}", x.len());
+        let peak = x[1000..15000].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((peak - 0.5).abs() < 0.03, "peak {peak}");
+    }
+
+    #[test]
+    fn opposite_channels_cancel() {
+        let b = wav_bytes(spec(6, 16_000, 16, false), 800, |_, c| {
+            if c % 2 == 0 {
+                0.3
+            } else {
+                -0.3
+            }
+        });
+        let x = read_wav_from(Cursor::new(b), AudioLimits::default()).unwrap();
+        assert!(x.iter().all(|v| v.abs() < 1e-3));
+    }
+
+    #[test]
+    fn header_only_is_empty_and_garbage_is_unsupported() {
+        let b = wav_bytes(spec(1, 16_000, 16, false), 0, |_, _| 0.0);
+        assert!(matches!(
+            read_wav_from(Cursor::new(b.clone()), AudioLimits::default()),
+            Err(Error::EmptyAudio { .. })
+        ));
+        let e = read_wav_from(Cursor::new(&b[..20]), AudioLimits::default()).unwrap_err();
+        assert!(matches!(e, Error::UnsupportedAudio { .. }), "{e}");
+        let e = read_wav_from(
+            Cursor::new(b"OggS not a wav file at all".to_vec()),
+            AudioLimits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::UnsupportedAudio { .. }), "{e}");
+    }
+
+    #[test]
+    fn truncated_data_keeps_what_is_there() {
+        let b = wav_bytes(spec(1, 16_000, 16, false), 1600, |_, _| 0.25);
+        let x = read_wav_from(Cursor::new(&b[..44 + 1000]), AudioLimits::default()).unwrap();
+        assert_eq!(x.len(), 500);
+    }
+
+    #[test]
+    fn too_long_is_refused_before_reading() {
+        let b = wav_bytes(spec(1, 8_000, 16, false), 8_000 * 3, |_, _| 0.0);
+        let e = read_wav_from(
+            Cursor::new(b),
+            AudioLimits {
+                max_seconds: Some(2.0),
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::AudioTooLong { .. }), "{e}");
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let e = read_wav("/no/such/file.wav", AudioLimits::default()).unwrap_err();
+        assert!(e.to_string().contains("/no/such/file.wav"));
+    }
+
+    #[test]
+    fn nan_samples_become_silence() {
+        let b = wav_bytes(spec(1, 16_000, 32, true), 100, |i, _| {
+            if i == 5 {
+                f64::NAN
+            } else {
+                0.1
+            }
+        });
+        let x = read_wav_from(Cursor::new(b), AudioLimits::default()).unwrap();
+        assert_eq!(x[5], 0.0);
+        assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn common_rates_resample_to_the_right_length() {
+        for sr in [8_000u32, 11_025, 22_050, 44_100, 48_000] {
+            let x = resample_to_16k(vec![0.1; sr as usize / 2], sr).unwrap();
+            assert!((x.len() as i64 - 8_000).abs() <= 2, "{sr}: {}", x.len());
+        }
+    }
+}

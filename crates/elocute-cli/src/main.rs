@@ -1,0 +1,298 @@
+//! `elocute`: offline pronunciation assessment from the command line.
+//!
+//! `elocute assess` scores one recording and prints the Azure-compatible JSON;
+//! `elocute batch` scores a manifest in parallel into JSON Lines.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use elocute::{Assessor, AudioLimits, Error, Lexicon, PronunciationAssessmentConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "elocute",
+    version,
+    about = "Offline pronunciation assessment with Azure-compatible JSON output"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assess one recording against its reference text; prints the result JSON.
+    Assess {
+        /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels).
+        #[arg(long)]
+        audio: PathBuf,
+        /// The reference text (overrides ReferenceText in --config).
+        #[arg(long)]
+        text: Option<String>,
+        #[command(flatten)]
+        common: Common,
+        /// Indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Assess every line of a manifest (`id<TAB>audio path<TAB>reference text`) into JSON Lines.
+    Batch {
+        /// The manifest; relative audio paths are relative to its folder.
+        manifest: PathBuf,
+        /// Output file: one `{"id":…,"result":{…}}` or `{"id":…,"error":"…"}` per line.
+        #[arg(long)]
+        output: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// PronunciationAssessmentConfig as JSON text or a JSON file.
+    #[arg(long)]
+    config: Option<String>,
+    /// Extra pronunciations in CMUdict format; they replace CMUdict's for the words they list.
+    #[arg(long)]
+    lexicon: Vec<PathBuf>,
+    /// Model folder (default: ELOCUTE_MODEL or the bundled models/ps-en-us-ptm).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Longest recording accepted, in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    max_seconds: f64,
+}
+
+impl Common {
+    fn config(&self) -> Result<PronunciationAssessmentConfig, Error> {
+        match &self.config {
+            None => Ok(PronunciationAssessmentConfig::default()),
+            Some(s) if s.trim_start().starts_with('{') => {
+                PronunciationAssessmentConfig::from_json(s)
+            }
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    path: path.into(),
+                    source,
+                })?;
+                PronunciationAssessmentConfig::from_json(&text)
+                    .map_err(|e| Error::Config(format!("{path}: {e}")))
+            }
+        }
+    }
+
+    fn assessor(&self) -> Result<Assessor, Error> {
+        let mut lexicon = Lexicon::cmudict();
+        for f in &self.lexicon {
+            lexicon.load_file(f)?;
+        }
+        let dir = self
+            .model
+            .clone()
+            .unwrap_or_else(elocute::default_model_dir);
+        Ok(Assessor::new(dir, lexicon)?.with_limits(self.limits()))
+    }
+
+    fn limits(&self) -> AudioLimits {
+        AudioLimits {
+            max_seconds: Some(self.max_seconds),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Assess {
+            audio,
+            text,
+            common,
+            pretty,
+        } => assess(&audio, text, &common, pretty),
+        Command::Batch {
+            manifest,
+            output,
+            threads,
+            common,
+        } => batch(&manifest, &output, threads, &common),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("elocute: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn assess(
+    audio: &Path,
+    text: Option<String>,
+    common: &Common,
+    pretty: bool,
+) -> Result<ExitCode, Error> {
+    let mut config = common.config()?;
+    if let Some(t) = text {
+        config.reference_text = t;
+    }
+    if config.reference_text.trim().is_empty() {
+        return Err(Error::Config(
+            "no reference text: pass --text or ReferenceText in --config".into(),
+        ));
+    }
+    let assessor = common.assessor()?;
+    let result = assessor.assess_file(audio, &config)?;
+    let json = if pretty {
+        serde_json::to_string_pretty(&result)
+    } else {
+        serde_json::to_string(&result)
+    };
+    println!("{}", json.map_err(|e| Error::Config(e.to_string()))?);
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Item {
+    id: String,
+    audio: PathBuf,
+    text: String,
+}
+
+fn read_manifest(path: &Path) -> Result<Vec<Result<Item, (String, String)>>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, line)| {
+            let mut f = line.splitn(3, '\t');
+            match (f.next(), f.next(), f.next()) {
+                (Some(id), Some(audio), Some(text)) => Ok(Item {
+                    id: id.to_string(),
+                    audio: base.join(audio),
+                    text: text.to_string(),
+                }),
+                _ => Err((
+                    line.split('\t').next().unwrap_or("").to_string(),
+                    format!(
+                        "{}:{}: expected id<TAB>audio<TAB>text",
+                        path.display(),
+                        i + 1
+                    ),
+                )),
+            }
+        })
+        .collect())
+}
+
+fn batch(
+    manifest: &Path,
+    output: &Path,
+    threads: Option<usize>,
+    common: &Common,
+) -> Result<ExitCode, Error> {
+    let config = common.config()?;
+    let items = read_manifest(manifest)?;
+    let assessor = common.assessor()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start threads: {e}")))?;
+    let file = std::fs::File::create(output).map_err(|source| Error::Io {
+        path: output.into(),
+        source,
+    })?;
+    let mut out = std::io::BufWriter::new(file);
+    let io_err = |source| Error::Io {
+        path: output.into(),
+        source,
+    };
+
+    let start = Instant::now();
+    let done = AtomicUsize::new(0);
+    let total = items.len();
+    let (mut failures, mut audio_seconds) = (0usize, 0f64);
+    // Chunks keep the output in manifest order while every finished chunk is on disk.
+    for chunk in items.chunks(64) {
+        let results: Vec<(serde_json::Value, f64, bool)> = pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|item| {
+                    let r = match item {
+                        Ok(item) => run_item(&assessor, item, &config, common.limits()),
+                        Err((id, msg)) => (serde_json::json!({"id": id, "error": msg}), 0.0, false),
+                    };
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress(n, total, start);
+                    r
+                })
+                .collect()
+        });
+        for (line, secs, ok) in results {
+            writeln!(out, "{line}").map_err(io_err)?;
+            audio_seconds += secs;
+            failures += usize::from(!ok);
+        }
+        out.flush().map_err(io_err)?;
+    }
+    let wall = start.elapsed().as_secs_f64();
+    eprintln!(
+        "\nelocute batch: {total} items, {failures} failed, {audio_seconds:.1} s audio, {wall:.2} s wall, real-time factor {:.4}",
+        if audio_seconds > 0.0 { wall / audio_seconds } else { 0.0 }
+    );
+    Ok(if failures > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_item(
+    assessor: &Assessor,
+    item: &Item,
+    config: &PronunciationAssessmentConfig,
+    limits: AudioLimits,
+) -> (serde_json::Value, f64, bool) {
+    let mut cfg = config.clone();
+    cfg.reference_text = item.text.clone();
+    let outcome = elocute_audio::read_wav(&item.audio, limits).and_then(|audio| {
+        let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
+        assessor
+            .assess_with_config(&audio, elocute::SAMPLE_RATE, &cfg)
+            .map(|r| (r, secs))
+            .map_err(|e| e.with_path(&item.audio))
+    });
+    match outcome {
+        Ok((r, secs)) => (serde_json::json!({"id": item.id, "result": r}), secs, true),
+        Err(e) => (
+            serde_json::json!({"id": item.id, "error": e.to_string()}),
+            0.0,
+            false,
+        ),
+    }
+}
+
+fn progress(n: usize, total: usize, start: Instant) {
+    // Redraw at most ~100 times per batch.
+    if n == total || n % (total / 100).max(1) == 0 {
+        let width = 30;
+        let filled = width * n / total.max(1);
+        eprint!(
+            "\r[{}{}] {n}/{total} {:.0}s",
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            start.elapsed().as_secs_f64()
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! [`FeatureExtractor`]: the configured pipeline, with everything precomputed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use elocute_core::{Error, Result};
+use ndarray::{Array1, Array2};
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use crate::config::{Cmn, Deltas, FeatureConfig, FeatureKind, Framing, Window};
+use crate::filterbank::{self, Filter};
+use crate::noise::NoiseRemoval;
+
+/// Computes features for whole utterances. Build it once (the window, filterbank, DCT matrix and
+/// FFT plan are precomputed) and share it between threads: it is `Send + Sync` and `compute`
+/// takes `&self`.
+///
+/// ```
+/// use elocute_features::{FeatureConfig, FeatureExtractor};
+///
+/// let fx = FeatureExtractor::new(FeatureConfig::sphinx_en_us())?;
+/// // half a second of a 440 Hz tone at 16 kHz
+/// let samples: Vec<f32> = (0..8000)
+///     .map(|n| 0.3 * (2.0 * std::f32::consts::PI * 440.0 * n as f32 / 16000.0).sin())
+///     .collect();
+/// let feats = fx.compute(&samples)?;
+/// assert_eq!(feats.ncols(), 39);
+/// assert_eq!(feats.nrows(), fx.config().num_frames(samples.len()));
+/// assert_eq!(fx.frame_shift_seconds(), 0.01);
+/// # Ok::<(), elocute_core::Error>(())
+/// ```
+pub struct FeatureExtractor {
+    cfg: FeatureConfig,
+    window: Vec<f64>,
+    filters: Vec<Filter>,
+    /// Row-major `[num_ceps, num_filters]`, lifter folded in; empty for fbank.
+    dct: Vec<f64>,
+    fft: Arc<dyn RealToComplex<f64>>,
+}
+
+impl fmt::Debug for FeatureExtractor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FeatureExtractor")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call scratch buffers, reused across the frames of one utterance.
+struct Scratch {
+    frame: Vec<f64>,
+    spectrum: Vec<Complex<f64>>,
+    fft_scratch: Vec<Complex<f64>>,
+    power: Vec<f64>,
+    mel: Vec<f64>,
+}
+
+impl FeatureExtractor {
+    /// Validate the config and precompute the pipeline. Fails with [`Error::Config`] on invalid
+    /// settings.
+    pub fn new(cfg: FeatureConfig) -> Result<Self> {
+        cfg.validate()?;
+        let n = cfg.frame_length;
+        let denom = (n.max(2) - 1) as f64;
+        let window = (0..n)
+            .map(|i| {
+                let c = (2.0 * std::f64::consts::PI * i as f64 / denom).cos();
+                match cfg.window {
+                    Window::Hamming => 0.54 - 0.46 * c,
+                    Window::Hann => 0.5 - 0.5 * c,
+                    Window::Povey => (0.5 - 0.5 * c).powf(0.85),
+                }
+            })
+            .collect();
+        let filters = filterbank::build(&cfg);
+        let dct = if cfg.kind == FeatureKind::Mfcc {
+            dct_matrix(&cfg)
+        } else {
+            Vec::new()
+        };
+        let fft = RealFftPlanner::<f64>::new().plan_fft_forward(cfg.fft_size);
+        Ok(FeatureExtractor {
+            cfg,
+            window,
+            filters,
+            dct,
+            fft,
+        })
+    }
+
+    /// The settings this extractor was built from.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.cfg
+    }
+
+    /// Seconds between consecutive frames (0.01 for both presets): frame `t` covers the samples
+    /// from `t * frame_shift_seconds()` on.
+    pub fn frame_shift_seconds(&self) -> f64 {
+        self.cfg.frame_shift as f64 / self.cfg.sample_rate as f64
+    }
+
+    /// Features of one utterance: `samples` are 16 kHz mono in `[-1, 1]`; the result is
+    /// `[frames, output_dim]` with `frames = config().num_frames(samples.len())`.
+    ///
+    /// Non-finite samples are treated as silence (0) and samples outside `[-1, 1]` are clipped,
+    /// as an int16 recording would be. Audio shorter than one frame gives
+    /// [`Error::EmptyAudio`] (with no path).
+    pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>> {
+        let cfg = &self.cfg;
+        let n_frames = cfg.num_frames(samples.len());
+        if n_frames == 0 {
+            return Err(Error::EmptyAudio { path: None });
+        }
+        let scale = cfg.sample_scale as f64;
+        let x: Vec<f64> = samples
+            .iter()
+            .map(|&s| {
+                if s.is_finite() {
+                    s.clamp(-1.0, 1.0) as f64 * scale
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+
+        let mut scratch = Scratch {
+            frame: self.fft.make_input_vec(),
+            spectrum: self.fft.make_output_vec(),
+            fft_scratch: self.fft.make_scratch_vec(),
+            power: vec![0.0; cfg.fft_size / 2 + 1],
+            mel: vec![0.0; cfg.num_filters],
+        };
+        let base_dim = match cfg.kind {
+            FeatureKind::Mfcc => cfg.num_ceps,
+            FeatureKind::Fbank => cfg.num_filters,
+        };
+        let mut stat = Array2::<f64>::zeros((n_frames, base_dim));
+        let mut noise = cfg
+            .noise_removal
+            .then(|| NoiseRemoval::new(cfg.num_filters));
+        for (t, mut row) in stat.rows_mut().into_iter().enumerate() {
+            self.fill_frame(&x, t, &mut scratch.frame);
+            self.fft
+                .process_with_scratch(
+                    &mut scratch.frame,
+                    &mut scratch.spectrum,
+                    &mut scratch.fft_scratch,
+                )
+                .map_err(|e| Error::Runtime(format!("FFT failed: {e}")))?;
+            for (p, c) in scratch.power.iter_mut().zip(&scratch.spectrum) {
+                *p = c.norm_sqr();
+            }
+            for (m, f) in scratch.mel.iter_mut().zip(&self.filters) {
+                let bins = &scratch.power[f.start..f.start + f.weights.len()];
+                *m = f.weights.iter().zip(bins).map(|(w, p)| w * p).sum();
+            }
+            if let Some(nr) = noise.as_mut() {
+                nr.apply(&mut scratch.mel);
+            }
+            let (offset, floor) = (cfg.log_offset as f64, cfg.log_floor as f64);
+            for m in scratch.mel.iter_mut() {
+                *m = (*m + offset).max(floor).ln();
+            }
+            match cfg.kind {
+                FeatureKind::Fbank => row.iter_mut().zip(&scratch.mel).for_each(|(o, &m)| *o = m),
+                FeatureKind::Mfcc => {
+                    for (o, coefs) in row.iter_mut().zip(self.dct.chunks_exact(cfg.num_filters)) {
+                        *o = coefs.iter().zip(&scratch.mel).map(|(c, m)| c * m).sum();
+                    }
+                }
+            }
+        }
+        apply_cmn(&mut stat, cfg.cmn);
+        let out = match cfg.deltas {
+            Deltas::None => stat,
+            Deltas::Sphinx1sCDDd => sphinx_deltas(&stat),
+        };
+        Ok(out.mapv(|v| v as f32))
+    }
+
+    /// Copy frame `t` of the (scaled) signal into `buf` (fft_size long), pre-emphasised and windowed.
+    fn fill_frame(&self, x: &[f64], t: usize, buf: &mut [f64]) {
+        let cfg = &self.cfg;
+        let a = cfg.preemphasis as f64;
+        let start = t * cfg.frame_shift;
+        let end = (start + cfg.frame_length).min(x.len());
+        let len = end - start;
+        buf.fill(0.0);
+        match cfg.framing {
+            Framing::Sphinx => {
+                // Pre-emphasis over the continuous signal: the frame's first sample uses the one
+                // before it (none at the very start).
+                for i in 0..len {
+                    let prev = if start + i > 0 { x[start + i - 1] } else { 0.0 };
+                    buf[i] = x[start + i] - a * prev;
+                }
+            }
+            Framing::Kaldi => {
+                buf[..len].copy_from_slice(&x[start..end]);
+                if cfg.remove_dc && len > 0 {
+                    let mean = buf[..len].iter().sum::<f64>() / len as f64;
+                    buf[..len].iter_mut().for_each(|v| *v -= mean);
+                }
+                for i in (1..len).rev() {
+                    buf[i] -= a * buf[i - 1];
+                }
+                if len > 0 {
+                    buf[0] -= a * buf[0];
+                }
+            }
+        }
+        // A short final sphinx frame is windowed over the full length: the padding is zeros.
+        for (v, w) in buf[..len].iter_mut().zip(&self.window) {
+            *v *= w;
+        }
+    }
+}
+
+/// Orthonormal DCT-II rows `0..num_ceps` over `num_filters` log energies, with the lifter folded in.
+fn dct_matrix(cfg: &FeatureConfig) -> Vec<f64> {
+    let (nf, nc, lifter) = (cfg.num_filters, cfg.num_ceps, cfg.lifter as f64);
+    let mut m = Vec::with_capacity(nc * nf);
+    for i in 0..nc {
+        let norm = if i == 0 {
+            (1.0 / nf as f64).sqrt()
+        } else {
+            (2.0 / nf as f64).sqrt()
+        };
+        let lift = if lifter > 0.0 {
+            1.0 + lifter / 2.0 * (std::f64::consts::PI * i as f64 / lifter).sin()
+        } else {
+            1.0
+        };
+        for j in 0..nf {
+            let c = (std::f64::consts::PI / nf as f64 * i as f64 * (j as f64 + 0.5)).cos();
+            m.push(c * norm * lift);
+        }
+    }
+    m
+}
+
+fn apply_cmn(feats: &mut Array2<f64>, cmn: Cmn) {
+    // pocketsphinx's batch CMN skips frames with c0 < 0 (near-zero energy) when estimating the
+    // mean; if every frame is like that it falls back to the plain mean.
+    let skip_quiet = match cmn {
+        Cmn::None => return,
+        Cmn::Utterance => false,
+        Cmn::SphinxBatch => true,
+    };
+    let mean_over = |only_c0_nonneg: bool| {
+        let mut sum = Array1::<f64>::zeros(feats.ncols());
+        let mut n = 0usize;
+        for row in feats.rows() {
+            if !only_c0_nonneg || row.first().is_some_and(|&c0| c0 >= 0.0) {
+                sum += &row;
+                n += 1;
+            }
+        }
+        (n > 0).then(|| sum / n as f64)
+    };
+    let mean = if skip_quiet { mean_over(true) } else { None };
+    if let Some(mean) = mean.or_else(|| mean_over(false)) {
+        for mut row in feats.rows_mut() {
+            row -= &mean;
+        }
+    }
+}
+
+/// sphinx 1s_c_d_dd with the first/last frame repeated beyond the edges.
+fn sphinx_deltas(c: &Array2<f64>) -> Array2<f64> {
+    let (t_len, dim) = c.dim();
+    let mut out = Array2::<f64>::zeros((t_len, 3 * dim));
+    let at = |t: isize, k: usize| c[[t.clamp(0, t_len as isize - 1) as usize, k]];
+    for t in 0..t_len {
+        let ti = t as isize;
+        for k in 0..dim {
+            out[[t, k]] = c[[t, k]];
+            out[[t, dim + k]] = at(ti + 2, k) - at(ti - 2, k);
+            out[[t, 2 * dim + k]] =
+                (at(ti + 3, k) - at(ti - 1, k)) - (at(ti + 1, k) - at(ti - 3, k));
+        }
+    }
+    out
+}

@@ -1,0 +1,20 @@
+//! Text and pronunciation stage of elocute: reference-text normalisation,
+//! the CMU Pronouncing Dictionary (embedded) with user overrides, and the
+//! SAPI and IPA spellings of phones.
+//!
+//! ```
+//! use elocute_lexicon::{normalize, Alphabet, Lexicon};
+//! let lex = Lexicon::cmudict();
+//! let words = normalize("Hello!");
+//! let pron = lex.pronounce(&words[0].word).unwrap();
+//! let sapi: Vec<_> = pron.iter().map(|p| p.spell(Alphabet::Sapi)).collect();
+//! assert_eq!(sapi, ["h", "ax", "l", "ow"]);
+//! ```
+
+mod dict;
+mod phones;
+mod text;
+
+pub use dict::{Lexicon, Pron};
+pub use phones::{Alphabet, Phone, CMU_PHONES};
+pub use text::{normalize, RefWord};

@@ -1,0 +1,18 @@
+//! Report stage of elocute: the `PronunciationAssessmentConfig` JSON that
+//! configures an assessment, and the result JSON in the layout the Azure
+//! Speech SDK returns, so apps read elocute's output unchanged.
+//!
+//! ```
+//! use elocute_report::{PronunciationAssessmentConfig, Granularity};
+//! let cfg = PronunciationAssessmentConfig::from_json(r#"{"ReferenceText":"hello","Granularity":"Word"}"#).unwrap();
+//! assert_eq!(cfg.granularity, Granularity::Word);
+//! ```
+
+mod config;
+mod result;
+
+pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
+pub use result::{
+    build, AssessmentResult, NBest, Phoneme, PhonemeAssessment, RecognitionStatus, ReportInput,
+    TextAssessment, Word, WordAssessment, MISPRONUNCIATION_THRESHOLD,
+};

@@ -1,0 +1,289 @@
+//! The result JSON, in the layout of the Speech SDK's pronunciation-assessment result.
+
+use elocute_core::FRAME_TICKS;
+use elocute_lexicon::Phone;
+use elocute_score::UtteranceScore;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
+
+/// Below this word accuracy (0-100) a word is a `Mispronunciation`, as the service documents.
+pub const MISPRONUNCIATION_THRESHOLD: f64 = 60.0;
+
+/// Outcome of recognition, serialised as the SDK's number (`Success` is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecognitionStatus {
+    /// Speech was found and assessed (0).
+    Success,
+    /// Speech was found but matched nothing (1).
+    NoMatch,
+    /// The audio held only silence (2).
+    InitialSilenceTimeout,
+}
+
+impl RecognitionStatus {
+    /// The SDK's numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            RecognitionStatus::Success => 0,
+            RecognitionStatus::NoMatch => 1,
+            RecognitionStatus::InitialSilenceTimeout => 2,
+        }
+    }
+    /// The REST API's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecognitionStatus::Success => "Success",
+            RecognitionStatus::NoMatch => "NoMatch",
+            RecognitionStatus::InitialSilenceTimeout => "InitialSilenceTimeout",
+        }
+    }
+}
+
+impl Serialize for RecognitionStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for RecognitionStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(RecognitionStatus::Success),
+            serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(RecognitionStatus::NoMatch),
+            serde_json::Value::Number(n) if n.as_u64() == Some(2) => {
+                Ok(RecognitionStatus::InitialSilenceTimeout)
+            }
+            serde_json::Value::String(s) if s == "Success" => Ok(RecognitionStatus::Success),
+            serde_json::Value::String(s) if s == "NoMatch" => Ok(RecognitionStatus::NoMatch),
+            serde_json::Value::String(s) if s == "InitialSilenceTimeout" => {
+                Ok(RecognitionStatus::InitialSilenceTimeout)
+            }
+            other => Err(serde::de::Error::custom(format!(
+                "unknown RecognitionStatus {other}"
+            ))),
+        }
+    }
+}
+
+/// The whole result of one assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssessmentResult {
+    /// A 32-hex-digit id, derived from the input so equal inputs give equal output.
+    pub id: String,
+    /// Whether speech was found.
+    pub recognition_status: RecognitionStatus,
+    /// Start of the speech, in 100-ns ticks from the start of the audio.
+    pub offset: u64,
+    /// Length of the speech, in 100-ns ticks.
+    pub duration: u64,
+    /// The reference text as given.
+    pub display_text: String,
+    /// One entry: the assessed reading.
+    #[serde(rename = "NBest")]
+    pub nbest: Vec<NBest>,
+}
+
+/// The assessed reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NBest {
+    /// 0-1: how well the audio matches the reference text.
+    pub confidence: f64,
+    /// Lower-case words, space separated.
+    pub lexical: String,
+    /// Inverse-text-normalised form (as `Lexical` for a reading).
+    #[serde(rename = "ITN")]
+    pub itn: String,
+    /// `ITN` with profanity masked (as `ITN`).
+    #[serde(rename = "MaskedITN")]
+    pub masked_itn: String,
+    /// The display form (the reference text).
+    pub display: String,
+    /// Full-text scores.
+    pub pronunciation_assessment: TextAssessment,
+    /// Per word, unless `Granularity` is `FullText`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
+}
+
+/// Full-text scores (`FluencyScore` etc. absent with `Dimension: Basic`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TextAssessment {
+    /// Pronunciation accuracy.
+    pub accuracy_score: f64,
+    /// Fluency: pauses and rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fluency_score: Option<f64>,
+    /// Share of reference words spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completeness_score: Option<f64>,
+    /// Weighted overall score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pron_score: Option<f64>,
+}
+
+/// One word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Word {
+    /// The lexical word.
+    pub word: String,
+    /// Start, in ticks.
+    pub offset: u64,
+    /// Length, in ticks.
+    pub duration: u64,
+    /// Scores and error type.
+    pub pronunciation_assessment: WordAssessment,
+    /// Per phoneme, with `Granularity: Phoneme`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phonemes: Vec<Phoneme>,
+}
+
+/// A word's score and error type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WordAssessment {
+    /// Pronunciation accuracy.
+    pub accuracy_score: f64,
+    /// `None`, `Mispronunciation` or (with miscue) `Omission`.
+    pub error_type: String,
+}
+
+/// One phoneme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Phoneme {
+    /// The phoneme in the requested alphabet.
+    pub phoneme: String,
+    /// Its score.
+    pub pronunciation_assessment: PhonemeAssessment,
+    /// Start, in ticks.
+    pub offset: u64,
+    /// Length, in ticks.
+    pub duration: u64,
+}
+
+/// A phoneme's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PhonemeAssessment {
+    /// Pronunciation accuracy.
+    pub accuracy_score: f64,
+}
+
+/// What the report is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// The settings.
+    pub config: &'a PronunciationAssessmentConfig,
+    /// Lexical words of the reference.
+    pub words: &'a [String],
+    /// The canonical pronunciation of each word.
+    pub prons: &'a [Vec<Phone>],
+    /// Scores (phones in reference order).
+    pub scores: &'a UtteranceScore,
+    /// The result's `Id`.
+    pub id: &'a str,
+    /// Frames of speech below which the audio counts as silent.
+    pub min_speech_frames: usize,
+}
+
+/// Build the result.
+pub fn build(input: ReportInput<'_>) -> AssessmentResult {
+    let c = input.config;
+    let s = input.scores;
+    let silent = s.speech_frames < input.min_speech_frames;
+    let status = if silent {
+        RecognitionStatus::InitialSilenceTimeout
+    } else {
+        RecognitionStatus::Success
+    };
+    // A silent recording scores zero everywhere rather than whatever the aligner squeezed out of noise.
+    let z = |v: f64| if silent { 0.0 } else { v };
+    let scale = |v: f64, digits: i32| {
+        let v = match c.grading_system {
+            GradingSystem::HundredMark => v.clamp(0.0, 100.0),
+            GradingSystem::FivePoint => v.clamp(0.0, 100.0) / 20.0,
+        };
+        let d = if c.grading_system == GradingSystem::FivePoint {
+            digits.max(1)
+        } else {
+            digits
+        };
+        let p = 10f64.powi(d);
+        (v * p).round() / p
+    };
+    let ticks = |f: usize| f as u64 * FRAME_TICKS;
+
+    let mut words = Vec::new();
+    if c.granularity >= Granularity::Word {
+        let mut phones = s.phones.iter();
+        for (w, (word, pron)) in input.words.iter().zip(input.prons).enumerate() {
+            let ws = &s.words[w];
+            let acc = z(ws.accuracy);
+            let error = if silent || (c.enable_miscue && !ws.spoken) {
+                "Omission"
+            } else if acc < MISPRONUNCIATION_THRESHOLD {
+                "Mispronunciation"
+            } else {
+                "None"
+            };
+            let mut phonemes = Vec::new();
+            for ph in pron {
+                let Some(ps) = phones.next() else { break };
+                if c.granularity == Granularity::Phoneme {
+                    phonemes.push(Phoneme {
+                        phoneme: ph.spell(c.phoneme_alphabet).to_string(),
+                        pronunciation_assessment: PhonemeAssessment {
+                            accuracy_score: scale(z(ps.accuracy), 0),
+                        },
+                        offset: ticks(ps.start),
+                        duration: ticks(ps.end - ps.start),
+                    });
+                }
+            }
+            words.push(Word {
+                word: word.clone(),
+                offset: ticks(ws.start),
+                duration: ticks(ws.end - ws.start),
+                pronunciation_assessment: WordAssessment {
+                    accuracy_score: scale(acc, 0),
+                    error_type: error.to_string(),
+                },
+                phonemes,
+            });
+        }
+    }
+
+    let basic = c.dimension == Dimension::Basic;
+    let opt = |v: f64| if basic { None } else { Some(scale(z(v), 1)) };
+    let (start, end) = match (s.words.first(), s.words.last()) {
+        (Some(a), Some(b)) if !silent => (a.start, b.end),
+        _ => (0, 0),
+    };
+    let lexical = input.words.join(" ");
+    AssessmentResult {
+        id: input.id.to_string(),
+        recognition_status: status,
+        offset: ticks(start),
+        duration: ticks(end.saturating_sub(start)),
+        display_text: c.reference_text.trim().to_string(),
+        nbest: vec![NBest {
+            confidence: (z(s.confidence) * 1e4).round() / 1e4,
+            itn: lexical.clone(),
+            masked_itn: lexical.clone(),
+            lexical,
+            display: c.reference_text.trim().to_string(),
+            pronunciation_assessment: TextAssessment {
+                accuracy_score: scale(z(s.accuracy), 1),
+                fluency_score: opt(s.fluency),
+                completeness_score: opt(s.completeness),
+                pron_score: opt(s.pron),
+            },
+            words,
+        }],
+    }
+}

@@ -1,0 +1,284 @@
+//! **elocute**: offline pronunciation assessment whose results read like
+//! Azure AI Speech Pronunciation Assessment's.
+//!
+//! Load an [`Assessor`] once (acoustic model and lexicon), share it across
+//! threads, and assess recordings against their reference text:
+//!
+//! ```no_run
+//! use elocute::{Assessor, PronunciationAssessmentConfig, GradingSystem};
+//!
+//! let assessor = Assessor::with_default_model()?;
+//! let mut config = PronunciationAssessmentConfig::new("Good morning.");
+//! config.grading_system = GradingSystem::HundredMark;
+//! let result = assessor.assess_file("good-morning.wav", &config)?;
+//! println!("{}", serde_json::to_string_pretty(&result).unwrap());
+//! println!("accuracy {}", result.nbest[0].pronunciation_assessment.accuracy_score);
+//! # Ok::<(), elocute::Error>(())
+//! ```
+//!
+//! The stages live in their own crates and are re-exported here:
+//! audio → features → acoustic model → lexicon → aligner → scorer → report.
+
+use std::path::{Path, PathBuf};
+
+pub use elocute_align::{Alignment, Topology};
+pub use elocute_audio::AudioLimits;
+pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
+pub use elocute_lexicon::{Alphabet, Lexicon};
+pub use elocute_model::{AcousticModel, Model, ModelConfig};
+pub use elocute_report::{
+    AssessmentResult, Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig,
+    RecognitionStatus,
+};
+pub use elocute_score::{ScoreOptions, UtteranceScore};
+
+/// The model used when none is named.
+pub const DEFAULT_MODEL: &str = "ps-en-us-ptm";
+
+/// Less speech than this (frames of 10 ms) counts as a silent recording.
+const MIN_SPEECH_FRAMES: usize = 10;
+
+/// Finds the default model folder: `ELOCUTE_MODEL`, then `models/<DEFAULT_MODEL>`
+/// beside the executable or in `../share/elocute/`, then in the checkout it was built from.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("ELOCUTE_MODEL").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let mut candidates = Vec::new();
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        candidates.push(dir.join("models").join(DEFAULT_MODEL));
+        candidates.push(dir.join("../share/elocute/models").join(DEFAULT_MODEL));
+    }
+    let built_in = elocute_model::workspace_root()
+        .join("models")
+        .join(DEFAULT_MODEL);
+    candidates
+        .into_iter()
+        .find(|c| c.join("model.json").is_file())
+        .unwrap_or(built_in)
+}
+
+/// A loaded assessment engine. `Send + Sync`: load once, share everywhere.
+pub struct Assessor {
+    model: Model,
+    lexicon: Lexicon,
+    topology: Topology,
+    /// Model phone id of each CMU phone.
+    phone_ids: Vec<usize>,
+    silence: usize,
+    limits: AudioLimits,
+    score_options: ScoreOptions,
+}
+
+impl std::fmt::Debug for Assessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assessor")
+            .field("model", &self.model.config().name)
+            .finish()
+    }
+}
+
+impl Assessor {
+    /// Load the default model ([`default_model_dir`]) with CMUdict.
+    pub fn with_default_model() -> Result<Self> {
+        Self::new(default_model_dir(), Lexicon::cmudict())
+    }
+
+    /// Load the model folder `model_dir` and use `lexicon` for pronunciations.
+    pub fn new(model_dir: impl AsRef<Path>, lexicon: Lexicon) -> Result<Self> {
+        Self::from_model(Model::load(model_dir)?, lexicon)
+    }
+
+    /// Build from an already loaded model (any [`AcousticModel`] engine).
+    pub fn from_model(model: Model, lexicon: Lexicon) -> Result<Self> {
+        let cfg = model.config();
+        let bad = |message: String| Error::Model {
+            path: PathBuf::from(&cfg.name),
+            message,
+        };
+        let phone_ids = elocute_lexicon::CMU_PHONES
+            .iter()
+            .map(|p| {
+                cfg.phone_id(p)
+                    .ok_or_else(|| bad(format!("model has no phone {p}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let silence = cfg
+            .phone_id(&cfg.silence)
+            .ok_or_else(|| bad("no silence phone".into()))?;
+        let half = 0.5f32.ln();
+        let transitions = cfg
+            .phones
+            .iter()
+            .map(|p| match cfg.transitions.get(p) {
+                Some(t) => t.iter().map(|[stay, go]| (*stay, *go)).collect(),
+                None => vec![(half, half); cfg.states_per_phone],
+            })
+            .collect();
+        let topology = Topology {
+            states_per_phone: cfg.states_per_phone,
+            transitions,
+            silence,
+            silence_penalty: 0.0,
+        };
+        let score_options = ScoreOptions {
+            frame_seconds: model.extractor().frame_shift_seconds(),
+            ..Default::default()
+        };
+        Ok(Assessor {
+            model,
+            lexicon,
+            topology,
+            phone_ids,
+            silence,
+            limits: AudioLimits::default(),
+            score_options,
+        })
+    }
+
+    /// Replace the audio limits (longest accepted recording).
+    pub fn with_limits(mut self, limits: AudioLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The acoustic model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Assess mono samples (in `[-1, 1]`, any rate) against `reference_text` with default settings.
+    pub fn assess(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        reference_text: &str,
+    ) -> Result<AssessmentResult> {
+        self.assess_with_config(
+            samples,
+            sample_rate,
+            &PronunciationAssessmentConfig::new(reference_text),
+        )
+    }
+
+    /// Assess mono samples (in `[-1, 1]`, any rate) with full settings.
+    pub fn assess_with_config(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<AssessmentResult> {
+        if let Some(limit) = self.limits.max_seconds {
+            let seconds = samples.len() as f64 / f64::from(sample_rate.max(1));
+            if seconds > limit {
+                return Err(Error::AudioTooLong {
+                    path: None,
+                    seconds,
+                    limit,
+                });
+            }
+        }
+        let audio = elocute_audio::to_16k_mono(samples, 1, sample_rate)?;
+        self.assess_16k(&audio, config)
+    }
+
+    /// Read a WAV file (any PCM/float format, rate and channel count) and assess it.
+    /// Errors about the audio name the file.
+    pub fn assess_file(
+        &self,
+        path: impl AsRef<Path>,
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<AssessmentResult> {
+        let path = path.as_ref();
+        let audio = elocute_audio::read_wav(path, self.limits)?;
+        self.assess_16k(&audio, config)
+            .map_err(|e| e.with_path(path))
+    }
+
+    fn assess_16k(
+        &self,
+        audio: &[f32],
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<AssessmentResult> {
+        let refs = elocute_lexicon::normalize(&config.reference_text);
+        if refs.is_empty() {
+            return Err(Error::EmptyReference);
+        }
+        let mut words = Vec::with_capacity(refs.len());
+        let mut prons = Vec::with_capacity(refs.len());
+        let mut ids = Vec::with_capacity(refs.len());
+        for r in &refs {
+            let pron = self.lexicon.pronounce(&r.word)?;
+            ids.push(
+                pron.iter()
+                    .map(|p| self.phone_ids[p.id as usize])
+                    .collect::<Vec<_>>(),
+            );
+            prons.push(pron);
+            words.push(r.word.clone());
+        }
+        let frames = self.model.frame_scores(audio)?;
+        let alignment = elocute_align::align(frames.state_scores.view(), &ids, &self.topology)?;
+        let punct: Vec<bool> = refs.iter().map(|r| r.punct_after.is_some()).collect();
+        let scores = elocute_score::score(
+            &alignment,
+            frames.phone_logpost.view(),
+            self.silence,
+            &punct,
+            &self.score_options,
+        );
+        let id = content_id(audio, config);
+        Ok(elocute_report::build(elocute_report::ReportInput {
+            config,
+            words: &words,
+            prons: &prons,
+            scores: &scores,
+            id: &id,
+            min_speech_frames: MIN_SPEECH_FRAMES,
+        }))
+    }
+}
+
+/// A 128-bit FNV-1a digest of the audio and settings: equal inputs, equal `Id`.
+fn content_id(audio: &[f32], config: &PronunciationAssessmentConfig) -> String {
+    let mut h = [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4u64];
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            for (k, x) in h.iter_mut().enumerate() {
+                *x = (*x ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3 + 2 * k as u64);
+            }
+        }
+    };
+    for s in audio {
+        eat(&s.to_le_bytes());
+    }
+    eat(config.to_json().as_bytes());
+    format!("{:016x}{:016x}", h[0], h[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assessor_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Assessor>();
+    }
+
+    #[test]
+    fn ids_depend_on_content() {
+        let c = PronunciationAssessmentConfig::new("a");
+        let a = content_id(&[0.0, 0.1], &c);
+        assert_eq!(a, content_id(&[0.0, 0.1], &c));
+        assert_ne!(a, content_id(&[0.0, 0.2], &c));
+        assert_ne!(
+            a,
+            content_id(&[0.0, 0.1], &PronunciationAssessmentConfig::new("b"))
+        );
+        assert_eq!(a.len(), 32);
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Sets up everything elocute needs on a Debian machine, and is safe to run again:
+#   - Debian packages: espeak-ng and sox (test audio), python3 venv support, unzip
+#   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
+#   - .venv/: Python packages for the model conversion script (pinned)
+#   - models/ps-en-us-ptm/model.onnx: the pocketsphinx en-us model converted to ONNX
+#   - target/release/elocute: the command-line tool
+# Nothing is fetched except through apt-get, pip and cargo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ORT_VERSION=1.31.1
+ORT_LIB=third_party/onnxruntime/libonnxruntime.so.$ORT_VERSION
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+need_apt=()
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
+command -v sox >/dev/null || need_apt+=(sox)
+command -v unzip >/dev/null || need_apt+=(unzip)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+command -v cc >/dev/null || need_apt+=(gcc)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null || { log "cargo not found: install a Rust toolchain (1.85 or newer) first"; exit 1; }
+
+if [ ! -f "$ORT_LIB" ]; then
+  log "fetching onnxruntime $ORT_VERSION from its PyPI wheel"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
+    --python-version 3.11 -d "$tmp" "onnxruntime==$ORT_VERSION"
+  mkdir -p third_party/onnxruntime
+  unzip -q -o -j "$tmp"/onnxruntime-*.whl "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d third_party/onnxruntime
+  unzip -q -o -j "$tmp"/onnxruntime-*.whl 'onnxruntime-*.dist-info/licenses/LICENSE' -d third_party/onnxruntime 2>/dev/null \
+    || unzip -q -o -j "$tmp"/onnxruntime-*.whl 'onnxruntime-*.dist-info/LICENSE*' -d third_party/onnxruntime 2>/dev/null || true
+  rm -rf "$tmp"
+fi
+
+if [ ! -x .venv/bin/python ] || ! cmp -s scripts/requirements-convert.txt .venv/.requirements 2>/dev/null; then
+  log "creating .venv for the model scripts"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-convert.txt
+  cp scripts/requirements-convert.txt .venv/.requirements
+fi
+
+if [ ! -f models/ps-en-us-ptm/model.onnx ]; then
+  log "converting the pocketsphinx en-us model to ONNX"
+  .venv/bin/python scripts/convert_pocketsphinx.py --out models/ps-en-us-ptm
+fi
+
+log "building elocute (release)"
+ORT_DYLIB_PATH="$ROOT/$ORT_LIB" cargo build --release --quiet -p elocute-cli
+log "ready: target/release/elocute"
