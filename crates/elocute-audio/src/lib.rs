@@ -191,6 +191,33 @@ pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
     Ok(out)
 }
 
+/// Level of each 10 ms frame (25 ms window) in dB relative to full scale,
+/// for telling digital silence and near-silence from speech.
+///
+/// ```
+/// let mut x = vec![0.0f32; 1600];
+/// x.extend(std::iter::repeat(0.5f32).take(1600));
+/// let db = elocute_audio::frame_levels_db(&x);
+/// assert!(db[0] < -90.0 && db[15] > -7.0);
+/// ```
+pub fn frame_levels_db(samples: &[f32]) -> Vec<f32> {
+    const HOP: usize = 160;
+    const WIN: usize = 400;
+    (0..samples.len().div_ceil(HOP))
+        .map(|t| {
+            let w = &samples[t * HOP..(t * HOP + WIN).min(samples.len())];
+            let mean = w.iter().map(|v| f64::from(*v)).sum::<f64>() / w.len() as f64;
+            // DC offset is not sound.
+            let power = w
+                .iter()
+                .map(|v| (f64::from(*v) - mean).powi(2))
+                .sum::<f64>()
+                / w.len() as f64;
+            (10.0 * (power + 1e-12).log10()) as f32
+        })
+        .collect()
+}
+
 /// Write 16-bit mono PCM; used by tests and tools that save processed audio.
 pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) -> Result<()> {
     let path = path.as_ref();

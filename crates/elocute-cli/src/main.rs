@@ -164,7 +164,10 @@ struct Item {
     text: String,
 }
 
-fn read_manifest(path: &Path) -> Result<Vec<Result<Item, (String, String)>>, Error> {
+/// A manifest line: an item to assess, or (id, message) for a line that cannot be read.
+type Line = Result<Item, (String, String)>;
+
+fn read_manifest(path: &Path) -> Result<Vec<Line>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.into(),
         source,

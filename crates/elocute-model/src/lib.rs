@@ -59,8 +59,17 @@ pub struct ModelConfig {
     /// Per phone: `[log P(stay), log P(advance)]` for each state. Missing phones get 0.5/0.5.
     #[serde(default)]
     pub transitions: BTreeMap<String, Vec<[f32; 2]>>,
+    /// Multiplies log scores before phones are normalised into posteriors.
+    /// Below 1 it tempers an over-confident generative model (as Kaldi's
+    /// acoustic scale does); it does not change the alignment.
+    #[serde(default = "one")]
+    pub posterior_scale: f32,
     /// Front-end settings the model was trained with.
     pub features: FeatureConfig,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 impl ModelConfig {
@@ -84,6 +93,12 @@ impl ModelConfig {
     fn check(&self) -> std::result::Result<(), String> {
         if self.phones.is_empty() || self.states_per_phone == 0 {
             return Err("no phones or zero states per phone".into());
+        }
+        if !(self.posterior_scale > 0.0 && self.posterior_scale <= 10.0) {
+            return Err(format!(
+                "posterior_scale {} must be in (0, 10]",
+                self.posterior_scale
+            ));
         }
         if self.phone_id(&self.silence).is_none() {
             return Err(format!(
@@ -190,8 +205,12 @@ impl Model {
                 cfg.num_outputs()
             )));
         }
-        let phone_logpost =
-            phone_posteriors(state_scores.view(), cfg.states_per_phone, cfg.output_kind);
+        let phone_logpost = phone_posteriors(
+            state_scores.view(),
+            cfg.states_per_phone,
+            cfg.output_kind,
+            cfg.posterior_scale,
+        );
         Ok(FrameScores {
             state_scores,
             phone_logpost,
@@ -201,7 +220,12 @@ impl Model {
 
 /// Phone log posteriors from state scores: a phone's score is its best state
 /// (likelihoods) or the sum of its states (posteriors), normalised per frame.
-pub fn phone_posteriors(states: ArrayView2<f32>, spp: usize, kind: OutputKind) -> Array2<f32> {
+pub fn phone_posteriors(
+    states: ArrayView2<f32>,
+    spp: usize,
+    kind: OutputKind,
+    scale: f32,
+) -> Array2<f32> {
     let (t, cols) = states.dim();
     let phones = cols / spp.max(1);
     let mut out = Array2::zeros((t, phones));
@@ -211,7 +235,7 @@ pub fn phone_posteriors(states: ArrayView2<f32>, spp: usize, kind: OutputKind) -
             o[p] = match kind {
                 OutputKind::Loglik => s.iter().copied().fold(f32::NEG_INFINITY, f32::max),
                 OutputKind::Logpost => log_sum_exp(s.iter().copied()),
-            };
+            } * scale;
         }
         let z = log_sum_exp(o.iter().copied());
         o.mapv_inplace(|v| {
@@ -426,7 +450,7 @@ mod tests {
     #[test]
     fn posteriors_normalise_per_frame() {
         let s = array![[0.0f32, -1.0, -2.0, -3.0], [-50.0, -50.0, -1.0, -60.0]];
-        let p = phone_posteriors(s.view(), 2, OutputKind::Loglik);
+        let p = phone_posteriors(s.view(), 2, OutputKind::Loglik, 1.0);
         assert_eq!(p.dim(), (2, 2));
         for row in p.rows() {
             let total: f32 = row.iter().map(|v| v.exp()).sum();
@@ -438,6 +462,7 @@ mod tests {
             array![[f32::NEG_INFINITY, f32::NEG_INFINITY]].view(),
             1,
             OutputKind::Logpost,
+            1.0,
         );
         assert!(q.iter().all(|v| v.is_finite()));
     }

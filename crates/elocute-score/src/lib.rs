@@ -133,11 +133,14 @@ pub struct UtteranceScore {
 /// Score an utterance.
 ///
 /// `phone_logpost` is `[frames, phones]`; `silence` the silence column;
-/// `punct_after[w]` tells whether punctuation follows word `w` (pauses there are free).
+/// `audible[t]` whether frame `t` is loud enough to hold speech (frames past
+/// its end count as audible); `punct_after[w]` whether punctuation follows
+/// word `w` (pauses there are allowed longer).
 pub fn score(
     alignment: &Alignment,
     phone_logpost: ArrayView2<f32>,
     silence: usize,
+    audible: &[bool],
     punct_after: &[bool],
     opts: &ScoreOptions,
 ) -> UtteranceScore {
@@ -145,10 +148,12 @@ pub fn score(
     let speech_frames = phone_logpost
         .rows()
         .into_iter()
-        .filter(|r| {
-            r.iter()
-                .enumerate()
-                .any(|(q, &v)| q != silence && v > r[silence])
+        .enumerate()
+        .filter(|(t, r)| {
+            audible.get(*t).copied().unwrap_or(true)
+                && r.iter()
+                    .enumerate()
+                    .any(|(q, &v)| q != silence && v > r[silence])
         })
         .count();
 
@@ -294,7 +299,14 @@ mod tests {
         let truth = [0, 1, 1, 2, 2, 0, 1, 1, 3, 3, 0];
         let p = post(&truth, 4, 6.0);
         let al = align(p.view(), &[vec![1, 2], vec![1, 2]], &topo).unwrap();
-        let s = score(&al, p.view(), 0, &[false, false], &ScoreOptions::default());
+        let s = score(
+            &al,
+            p.view(),
+            0,
+            &[],
+            &[false, false],
+            &ScoreOptions::default(),
+        );
         assert_eq!(s.phones.len(), 4);
         assert!(s.phones[1].accuracy > 90.0, "{:?}", s.phones[1]);
         assert!(s.phones[3].accuracy < 10.0, "{:?}", s.phones[3]);
@@ -317,7 +329,15 @@ mod tests {
         let f = |truth: &[usize], punct: bool| {
             let p = post(truth, 3, 6.0);
             let al = align(p.view(), &[vec![1], vec![2]], &topo).unwrap();
-            score(&al, p.view(), 0, &[punct, false], &ScoreOptions::default()).fluency
+            score(
+                &al,
+                p.view(),
+                0,
+                &[],
+                &[punct, false],
+                &ScoreOptions::default(),
+            )
+            .fluency
         };
         let (a, b, c) = (f(&fluent, false), f(&halting, false), f(&halting, true));
         assert!(a > b + 20.0, "fluent {a} halting {b}");
@@ -329,7 +349,14 @@ mod tests {
         let topo = Topology::uniform(3, 1, 0);
         let p = post(&[0; 40], 3, 6.0);
         let al = align(p.view(), &[vec![1], vec![2]], &topo).unwrap();
-        let s = score(&al, p.view(), 0, &[false, false], &ScoreOptions::default());
+        let s = score(
+            &al,
+            p.view(),
+            0,
+            &[],
+            &[false, false],
+            &ScoreOptions::default(),
+        );
         assert_eq!(s.speech_frames, 0);
         assert_eq!(s.completeness, 0.0);
         assert!(s.pron < 10.0);

@@ -38,6 +38,9 @@ pub const DEFAULT_MODEL: &str = "ps-en-us-ptm";
 /// Less speech than this (frames of 10 ms) counts as a silent recording.
 const MIN_SPEECH_FRAMES: usize = 10;
 
+/// Frames quieter than this (dB re full scale) cannot hold speech.
+const AUDIBLE_DB: f32 = -60.0;
+
 /// Finds the default model folder: `ELOCUTE_MODEL`, then `models/<DEFAULT_MODEL>`
 /// beside the executable or in `../share/elocute/`, then in the checkout it was built from.
 pub fn default_model_dir() -> PathBuf {
@@ -223,10 +226,15 @@ impl Assessor {
         let frames = self.model.frame_scores(audio)?;
         let alignment = elocute_align::align(frames.state_scores.view(), &ids, &self.topology)?;
         let punct: Vec<bool> = refs.iter().map(|r| r.punct_after.is_some()).collect();
+        let audible: Vec<bool> = elocute_audio::frame_levels_db(audio)
+            .iter()
+            .map(|&db| db > AUDIBLE_DB)
+            .collect();
         let scores = elocute_score::score(
             &alignment,
             frames.phone_logpost.view(),
             self.silence,
+            &audible,
             &punct,
             &self.score_options,
         );

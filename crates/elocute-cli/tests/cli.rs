@@ -1,0 +1,176 @@
+//! The `elocute` binary: exit codes, one-line errors, batch behaviour.
+
+use std::process::{Command, Output};
+
+use elocute_tests::{speak, tmpdir};
+
+fn elocute(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_elocute"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn assess_prints_json() {
+    let dir = tmpdir("cli-assess");
+    let wav = speak(&dir, "gm", "good morning", 150);
+    let o = elocute(&[
+        "assess",
+        "--audio",
+        wav.to_str().unwrap(),
+        "--text",
+        "Good morning!",
+        "--config",
+        r#"{"gradingSystem":"HundredMark"}"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["DisplayText"], "Good morning!");
+    assert_eq!(v["NBest"][0]["Words"].as_array().unwrap().len(), 2);
+    let pron = v["NBest"][0]["PronunciationAssessment"]["PronScore"]
+        .as_f64()
+        .unwrap();
+    assert!((0.0..=100.0).contains(&pron));
+}
+
+#[test]
+fn failures_exit_non_zero_with_one_line() {
+    let dir = tmpdir("cli-fail");
+    let wav = speak(&dir, "gm", "good morning", 150);
+    let w = wav.to_str().unwrap();
+    let cfg_file = dir.join("cfg.json");
+    std::fs::write(&cfg_file, r#"{"Granularity":"Letter"}"#).unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["assess", "--audio", "/missing/take.wav", "--text", "hi"],
+            "take.wav",
+        ),
+        (
+            vec!["assess", "--audio", w, "--text", "good zzqxmorning"],
+            "zzqxmorning",
+        ),
+        (
+            vec![
+                "assess",
+                "--audio",
+                w,
+                "--text",
+                "hi",
+                "--config",
+                r#"{"Bogus":1}"#,
+            ],
+            "Bogus",
+        ),
+        (
+            vec![
+                "assess",
+                "--audio",
+                w,
+                "--text",
+                "hi",
+                "--config",
+                cfg_file.to_str().unwrap(),
+            ],
+            "Granularity",
+        ),
+        (
+            vec![
+                "assess",
+                "--audio",
+                w,
+                "--text",
+                "hi",
+                "--model",
+                "/missing/model",
+            ],
+            "/missing/model",
+        ),
+        (
+            vec![
+                "assess",
+                "--audio",
+                w,
+                "--text",
+                "hi",
+                "--lexicon",
+                "/missing/lex.txt",
+            ],
+            "lex.txt",
+        ),
+        (vec!["assess", "--audio", w], "reference text"),
+    ];
+    for (args, needle) in cases {
+        let o = elocute(&args);
+        let e = stderr(&o);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert_ne!(o.status.code(), Some(101), "{args:?} panicked: {e}");
+        assert!(e.contains(needle), "{args:?}: {e}");
+        assert_eq!(e.trim().lines().count(), 1, "{args:?}: one line, got {e}");
+    }
+    // A usage error (clap) is non-zero too.
+    let o = elocute(&["assess"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn batch_reports_bad_items_and_goes_on() {
+    let dir = tmpdir("cli-batch");
+    let a = speak(&dir, "a", "good morning", 150);
+    let b = speak(&dir, "b", "how are you", 150);
+    std::fs::write(dir.join("broken.wav"), b"RIFF....WAVEjunk").unwrap();
+    let manifest = dir.join("m.tsv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "u1\t{}\tgood morning\nu2\tbroken.wav\thello\nu3\t{}\thow are you\nu4\tmissing.wav\thello\nbadline\nu5\t{}\tgood flurbish\n",
+            a.display(),
+            b.display(),
+            a.display()
+        ),
+    )
+    .unwrap();
+    let run = |threads: &str, out: &str| {
+        let out = dir.join(out);
+        let o = elocute(&[
+            "batch",
+            manifest.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "some items failed: {}",
+            stderr(&o)
+        );
+        let e = stderr(&o);
+        assert!(e.contains("6 items, 4 failed"), "{e}");
+        assert!(e.contains("real-time factor"), "{e}");
+        std::fs::read_to_string(out).unwrap()
+    };
+    let one = run("1", "one.jsonl");
+    let lines: Vec<serde_json::Value> = one
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<_> = lines
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["u1", "u2", "u3", "u4", "badline", "u5"]);
+    assert!(lines[0]["result"]["NBest"].is_array());
+    assert!(lines[1]["error"].as_str().unwrap().contains("broken.wav"));
+    assert!(lines[2]["result"].is_object());
+    assert!(lines[3]["error"].as_str().unwrap().contains("missing.wav"));
+    assert!(lines[4]["error"].as_str().unwrap().contains("expected id"));
+    assert!(lines[5]["error"].as_str().unwrap().contains("flurbish"));
+    // Byte-identical output whatever the thread count.
+    assert_eq!(one, run("2", "two.jsonl"));
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Score the speechocean762 TRAIN split with elocute and correlate with the expert scores.
+#
+#   scripts/so762/run_eval.sh [CORPUS] [SCORES] [OUTDIR] [THREADS]
+#
+# or set SO762_CORPUS, SO762_SCORES, SO762_OUT, SO762_THREADS, SO762_LIMIT (first N utterances),
+# PYTHON (an interpreter with numpy; default: .venv/bin/python if present, else python3),
+# ELOCUTE_BIN (a prebuilt binary to use instead of target/release/elocute), SO762_BUILD=0 (skip the build).
+# Writes OUTDIR/train.tsv, OUTDIR/train.jsonl, OUTDIR/batch.log and OUTDIR/eval.txt, OUTDIR/eval.json.
+# Never point it at the test split: the scores exist for train only, and test stays unseen.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+corpus="${1:-${SO762_CORPUS:-$repo/../data/so762}}"
+scores="${2:-${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}}"
+out="${3:-${SO762_OUT:-$repo/target/so762}}"
+threads="${4:-${SO762_THREADS:-2}}"
+limit="${SO762_LIMIT:-}"
+lexicon="${SO762_LEXICON:-$(dirname "$scores")/lexicon.txt}"
+config="${SO762_CONFIG:-{\"GradingSystem\":\"HundredMark\"\}}"
+if [[ -z "${PYTHON:-}" ]]; then
+  if [[ -x "$repo/.venv/bin/python" ]] && "$repo/.venv/bin/python" -c 'import numpy' 2>/dev/null; then
+    PYTHON="$repo/.venv/bin/python"
+  else
+    PYTHON=python3
+  fi
+fi
+"$PYTHON" -c 'import numpy' 2>/dev/null || {
+  echo "run_eval.sh: $PYTHON lacks numpy: pip install -r $here/requirements.txt" >&2; exit 2; }
+
+mkdir -p "$out"
+bin="${ELOCUTE_BIN:-$repo/target/release/elocute}"
+if [[ "${SO762_BUILD:-1}" != 0 && -z "${ELOCUTE_BIN:-}" ]]; then
+  echo "== build" >&2
+  (cd "$repo" && cargo build --release -p elocute-cli)
+fi
+
+echo "== manifest" >&2
+"$PYTHON" "$here/make_manifest.py" --corpus "$corpus" --split train --out "$out/train.tsv" \
+  ${limit:+--limit "$limit"}
+
+echo "== batch ($threads threads)" >&2
+set +e
+"$bin" batch "$out/train.tsv" --output "$out/train.jsonl" \
+  --lexicon "$lexicon" --config "$config" --threads "$threads" 2> >(tee "$out/batch.log" >&2)
+rc=$?
+set -e
+# Exit code 3 means some items failed; they are counted by the evaluation.
+if [[ $rc -ne 0 && $rc -ne 3 ]]; then echo "run_eval.sh: elocute batch failed ($rc)" >&2; exit $rc; fi
+sleep 0.2
+grep -a 'elocute batch:' "$out/batch.log" | tail -1 >&2 || true
+
+echo "== evaluate" >&2
+"$PYTHON" "$here/evaluate.py" --results "$out/train.jsonl" --scores "$scores" | tee "$out/eval.txt"
+"$PYTHON" "$here/evaluate.py" --results "$out/train.jsonl" --scores "$scores" --json > "$out/eval.json"

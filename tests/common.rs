@@ -1,0 +1,29 @@
+//! Helpers for elocute's end-to-end tests: speech synthesised on the fly with
+//! espeak-ng (installed by `scripts/setup.sh`), so no recording is fetched.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Synthesise `text` with espeak-ng (voice `en-us`, `wpm` words per minute) into `dir/name.wav`.
+///
+/// Panics with a clear message when espeak-ng is missing: these tests must not pass vacuously.
+pub fn speak(dir: &Path, name: &str, text: &str, wpm: u32) -> PathBuf {
+    let out = dir.join(format!("{name}.wav"));
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", &wpm.to_string(), "-w"])
+        .arg(&out)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("espeak-ng is needed for these tests (run scripts/setup.sh): {e}")
+        });
+    assert!(status.success(), "espeak-ng failed on {text:?}");
+    out
+}
+
+/// A fresh temporary directory under the target folder, removed by nobody (inspectable after a failure).
+pub fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("elocute-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

@@ -1,0 +1,324 @@
+//! End-to-end behaviour of the library on synthesised speech.
+
+use std::sync::OnceLock;
+
+use elocute::{
+    Assessor, Error, GradingSystem, Granularity, PronunciationAssessmentConfig, RecognitionStatus,
+};
+use elocute_tests::{speak, tmpdir};
+
+fn assessor() -> &'static Assessor {
+    static A: OnceLock<Assessor> = OnceLock::new();
+    A.get_or_init(|| {
+        Assessor::with_default_model()
+            .unwrap_or_else(|e| panic!("default model must load (run scripts/setup.sh): {e}"))
+    })
+}
+
+fn hundred(text: &str) -> PronunciationAssessmentConfig {
+    let mut c = PronunciationAssessmentConfig::new(text);
+    c.grading_system = GradingSystem::HundredMark;
+    c
+}
+
+const FOX: &str = "The quick brown fox jumps over the lazy dog.";
+
+#[test]
+fn right_text_scores_clearly_higher_than_wrong_text() {
+    let dir = tmpdir("right-wrong");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let right = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let wrong = assessor()
+        .assess_file(&wav, &hundred("She sells sea shells by the sea shore."))
+        .unwrap();
+    let (r, w) = (
+        &right.nbest[0].pronunciation_assessment,
+        &wrong.nbest[0].pronunciation_assessment,
+    );
+    eprintln!("right {r:?}\nwrong {w:?}");
+    assert!(
+        r.accuracy_score > w.accuracy_score + 15.0,
+        "accuracy {} vs {}",
+        r.accuracy_score,
+        w.accuracy_score
+    );
+    assert!(r.pron_score.unwrap() > w.pron_score.unwrap() + 15.0);
+    assert!(right.nbest[0].confidence > wrong.nbest[0].confidence);
+}
+
+#[test]
+fn a_substituted_word_scores_lower_than_the_same_word_said_right() {
+    let dir = tmpdir("substitute");
+    let text = "I like red apples and green pears.";
+    let good = speak(&dir, "good", text, 140);
+    let bad = speak(&dir, "bad", "I like rod apples and green pears.", 140);
+    let word = |wav| {
+        let r = assessor().assess_file(wav, &hundred(text)).unwrap();
+        let w = r.nbest[0]
+            .words
+            .iter()
+            .find(|w| w.word == "red")
+            .unwrap()
+            .clone();
+        (
+            w.pronunciation_assessment.accuracy_score,
+            r.nbest[0].pronunciation_assessment.accuracy_score,
+        )
+    };
+    let ((good_red, good_all), (bad_red, bad_all)) = (word(&good), word(&bad));
+    eprintln!(
+        "red: said right {good_red}, said 'rod' {bad_red}; utterance {good_all} vs {bad_all}"
+    );
+    assert!(good_red > bad_red + 15.0, "{good_red} vs {bad_red}");
+    assert!(good_all > bad_all);
+}
+
+#[test]
+fn offsets_are_monotone_and_cover_the_speech() {
+    let dir = tmpdir("offsets");
+    let wav = speak(&dir, "fox", FOX, 160);
+    let audio = elocute_audio::read_wav(&wav, Default::default()).unwrap();
+    let ticks_total = audio.len() as u64 * 10_000_000 / 16_000;
+    let r = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let words = &r.nbest[0].words;
+    assert_eq!(words.len(), 9);
+    let mut last_end = 0;
+    for w in words {
+        assert!(
+            w.offset >= last_end,
+            "{} starts before the previous word ends",
+            w.word
+        );
+        assert!(w.duration > 0);
+        let mut p_end = w.offset;
+        for p in &w.phonemes {
+            assert_eq!(p.offset, p_end, "phones of {} tile the word", w.word);
+            assert!(p.duration >= 300_000, "a phone lasts at least 3 frames");
+            p_end = p.offset + p.duration;
+        }
+        assert_eq!(p_end, w.offset + w.duration);
+        last_end = w.offset + w.duration;
+    }
+    assert!(last_end <= ticks_total + 100_000);
+    // The words span most of the recording (espeak leaves little silence).
+    let span = last_end - words[0].offset;
+    assert!(
+        span as f64 > 0.7 * ticks_total as f64,
+        "words span {span} of {ticks_total} ticks"
+    );
+    assert_eq!(r.offset, words[0].offset);
+    assert_eq!(r.duration, span);
+}
+
+#[test]
+fn five_point_scores_lie_in_range_and_match_hundred_mark() {
+    let dir = tmpdir("fivepoint");
+    let wav = speak(&dir, "hello", "Hello, how are you?", 150);
+    let five = assessor()
+        .assess_file(
+            &wav,
+            &PronunciationAssessmentConfig::new("Hello, how are you?"),
+        )
+        .unwrap();
+    let hundred = assessor()
+        .assess_file(&wav, &hundred("Hello, how are you?"))
+        .unwrap();
+    let f = &five.nbest[0].pronunciation_assessment;
+    let h = &hundred.nbest[0].pronunciation_assessment;
+    for v in [
+        f.accuracy_score,
+        f.fluency_score.unwrap(),
+        f.completeness_score.unwrap(),
+        f.pron_score.unwrap(),
+    ] {
+        assert!((0.0..=5.0).contains(&v), "{v}");
+    }
+    assert!((f.accuracy_score * 20.0 - h.accuracy_score).abs() <= 1.0);
+    for w in &five.nbest[0].words {
+        assert!((0.0..=5.0).contains(&w.pronunciation_assessment.accuracy_score));
+        for p in &w.phonemes {
+            assert!((0.0..=5.0).contains(&p.pronunciation_assessment.accuracy_score));
+        }
+    }
+}
+
+#[test]
+fn ipa_output_differs_from_sapi() {
+    let dir = tmpdir("ipa");
+    let wav = speak(&dir, "hello", "hello", 150);
+    let sapi = assessor().assess_file(&wav, &hundred("hello")).unwrap();
+    let mut c = hundred("hello");
+    c.phoneme_alphabet = elocute::Alphabet::Ipa;
+    let ipa = assessor().assess_file(&wav, &c).unwrap();
+    let names = |r: &elocute::AssessmentResult| -> Vec<String> {
+        r.nbest[0].words[0]
+            .phonemes
+            .iter()
+            .map(|p| p.phoneme.clone())
+            .collect()
+    };
+    assert_eq!(names(&sapi), ["h", "ax", "l", "ow"]);
+    assert_eq!(names(&ipa), ["h", "ə", "l", "oʊ"]);
+}
+
+#[test]
+fn granularity_controls_the_levels_reported() {
+    let dir = tmpdir("granularity");
+    let wav = speak(&dir, "gm", "good morning", 150);
+    let mut c = hundred("good morning");
+    c.granularity = Granularity::Word;
+    let r = assessor().assess_file(&wav, &c).unwrap();
+    assert_eq!(r.nbest[0].words.len(), 2);
+    assert!(r.nbest[0].words.iter().all(|w| w.phonemes.is_empty()));
+    c.granularity = Granularity::FullText;
+    let r = assessor().assess_file(&wav, &c).unwrap();
+    assert!(r.nbest[0].words.is_empty());
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["NBest"][0].get("Words").is_none());
+    assert!(json["NBest"][0]["PronunciationAssessment"]["AccuracyScore"].is_number());
+}
+
+#[test]
+fn json_has_the_service_layout() {
+    let dir = tmpdir("layout");
+    let wav = speak(&dir, "gm", "Good morning.", 150);
+    let r = assessor()
+        .assess_file(&wav, &hundred("Good morning."))
+        .unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    for k in [
+        "Id",
+        "RecognitionStatus",
+        "Offset",
+        "Duration",
+        "DisplayText",
+        "NBest",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    let nb = &v["NBest"][0];
+    for k in [
+        "Confidence",
+        "Lexical",
+        "ITN",
+        "MaskedITN",
+        "Display",
+        "PronunciationAssessment",
+        "Words",
+    ] {
+        assert!(nb.get(k).is_some(), "missing NBest.{k}");
+    }
+    for k in [
+        "AccuracyScore",
+        "FluencyScore",
+        "CompletenessScore",
+        "PronScore",
+    ] {
+        assert!(nb["PronunciationAssessment"][k].is_number(), "missing {k}");
+    }
+    let w = &nb["Words"][1];
+    assert_eq!(w["Word"], "morning");
+    assert!(w["PronunciationAssessment"]["ErrorType"].is_string());
+    assert!(w["Phonemes"][0]["PronunciationAssessment"]["AccuracyScore"].is_number());
+    assert_eq!(v["RecognitionStatus"], 0);
+    assert_eq!(v["DisplayText"], "Good morning.");
+    assert_eq!(nb["Lexical"], "good morning");
+}
+
+#[test]
+fn silence_gets_a_clear_result() {
+    let samples = vec![0.0f32; 16_000 * 2];
+    let r = assessor()
+        .assess_with_config(&samples, 16_000, &hundred("good morning"))
+        .unwrap();
+    assert_eq!(
+        r.recognition_status,
+        RecognitionStatus::InitialSilenceTimeout
+    );
+    let pa = &r.nbest[0].pronunciation_assessment;
+    assert_eq!(pa.accuracy_score, 0.0);
+    assert_eq!(pa.completeness_score, Some(0.0));
+    assert!(r.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.error_type == "Omission"));
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let a = assessor();
+    let e = a
+        .assess_file("/no/such/dir/take1.wav", &hundred("hello"))
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Io { .. }) && e.to_string().contains("take1.wav"),
+        "{e}"
+    );
+
+    let dir = tmpdir("bad");
+    let empty = dir.join("empty.wav");
+    elocute_audio::write_wav_i16(&empty, &[], 16_000).unwrap();
+    let e = a.assess_file(&empty, &hundred("hello")).unwrap_err();
+    assert!(
+        matches!(e, Error::EmptyAudio { .. }) && e.to_string().contains("empty.wav"),
+        "{e}"
+    );
+
+    let text = dir.join("notes.wav");
+    std::fs::write(&text, "this is not audio").unwrap();
+    let e = a.assess_file(&text, &hundred("hello")).unwrap_err();
+    assert!(
+        matches!(e, Error::UnsupportedAudio { .. }) && e.to_string().contains("notes.wav"),
+        "{e}"
+    );
+
+    let wav = speak(&dir, "hello", "hello", 150);
+    let e = a
+        .assess_file(&wav, &hundred("hello blorptastic"))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::UnknownWord { word } if word == "blorptastic"),
+        "{e}"
+    );
+    let e = a.assess_file(&wav, &hundred(" ?! ")).unwrap_err();
+    assert!(matches!(e, Error::EmptyReference), "{e}");
+    // Far more text than a half-second clip can hold.
+    let short = vec![0.01f32; 8_000];
+    let long_text = "the quick brown fox jumps over the lazy dog ".repeat(10);
+    let e = a
+        .assess_with_config(&short, 16_000, &hundred(&long_text))
+        .unwrap_err();
+    assert!(matches!(e, Error::Alignment(_)), "{e}");
+    assert!(PronunciationAssessmentConfig::from_json(r#"{"GradingSystem": 5}"#).is_err());
+}
+
+#[test]
+fn same_input_gives_identical_json_across_threads() {
+    let dir = tmpdir("determinism");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let c = hundred(FOX);
+    let first = serde_json::to_string(&assessor().assess_file(&wav, &c).unwrap()).unwrap();
+    use rayon::prelude::*;
+    let all: Vec<String> = (0..4)
+        .into_par_iter()
+        .map(|_| serde_json::to_string(&assessor().assess_file(&wav, &c).unwrap()).unwrap())
+        .collect();
+    assert!(all.iter().all(|j| *j == first));
+}
+
+#[test]
+fn any_sample_rate_gives_nearly_the_same_scores() {
+    let dir = tmpdir("rates");
+    let wav = speak(&dir, "fox", FOX, 150); // espeak writes 22.05 kHz
+    let audio16 = elocute_audio::read_wav(&wav, Default::default()).unwrap();
+    let r22 = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let r16 = assessor()
+        .assess_with_config(&audio16, 16_000, &hundred(FOX))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&r22.nbest[0].words).unwrap(),
+        serde_json::to_string(&r16.nbest[0].words).unwrap()
+    );
+    let up = elocute_audio::resample_to_16k(audio16.clone(), 16_000).unwrap();
+    assert_eq!(up.len(), audio16.len());
+}
