@@ -274,7 +274,15 @@ def main(argv=None):
     counts["skipped"] = (counts["not_annotated"] + counts["no_result"] + counts["utt_word_mismatch"])
 
     if a.json:
-        print(json.dumps(dict(counts=counts, rows=rows, folds=a.folds, seed=a.seed, **extra), indent=2))
+        def clean(v):
+            if isinstance(v, float) and math.isnan(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [clean(x) for x in v]
+            return v
+        print(json.dumps(clean(dict(counts=counts, rows=rows, folds=a.folds, seed=a.seed, **extra)), indent=2))
         return 0
     print(f"items {counts['items']}  ok {counts['ok']}  failed {counts['failed']}  "
           f"skipped {counts['skipped']} (not annotated {counts['not_annotated']}, "

@@ -5,7 +5,8 @@
 #
 # or set SO762_CORPUS, SO762_SCORES, SO762_OUT, SO762_THREADS, SO762_LIMIT (first N utterances),
 # PYTHON (an interpreter with numpy; default: .venv/bin/python if present, else python3),
-# ELOCUTE_BIN (a prebuilt binary to use instead of target/release/elocute), SO762_BUILD=0 (skip the build).
+# SO762_CANON_LEXICON=1 (score with a lexicon that puts the corpus's canonical pronunciations first,
+# written by make_manifest.py --lexicon-out; see README), ELOCUTE_BIN (a prebuilt binary to use instead of target/release/elocute), SO762_BUILD=0 (skip the build).
 # Writes OUTDIR/train.tsv, OUTDIR/train.jsonl, OUTDIR/batch.log and OUTDIR/eval.txt, OUTDIR/eval.json.
 # Never point it at the test split: the scores exist for train only, and test stays unseen.
 set -euo pipefail
@@ -37,8 +38,13 @@ if [[ "${SO762_BUILD:-1}" != 0 && -z "${ELOCUTE_BIN:-}" ]]; then
 fi
 
 echo "== manifest" >&2
+canon=()
+if [[ "${SO762_CANON_LEXICON:-0}" != 0 ]]; then
+  canon=(--lexicon-out "$out/canonical-lexicon.txt")
+  lexicon="$out/canonical-lexicon.txt"
+fi
 "$PYTHON" "$here/make_manifest.py" --corpus "$corpus" --split train --out "$out/train.tsv" \
-  ${limit:+--limit "$limit"}
+  ${limit:+--limit "$limit"} "${canon[@]}"
 
 echo "== batch ($threads threads)" >&2
 set +e
@@ -48,8 +54,6 @@ rc=$?
 set -e
 # Exit code 3 means some items failed; they are counted by the evaluation.
 if [[ $rc -ne 0 && $rc -ne 3 ]]; then echo "run_eval.sh: elocute batch failed ($rc)" >&2; exit $rc; fi
-sleep 0.2
-grep -a 'elocute batch:' "$out/batch.log" | tail -1 >&2 || true
 
 echo "== evaluate" >&2
 "$PYTHON" "$here/evaluate.py" --results "$out/train.jsonl" --scores "$scores" | tee "$out/eval.txt"

@@ -5,8 +5,10 @@
 //! phone becomes a left-to-right chain of `states_per_phone` states without
 //! skips (so a phone lasts at least that many frames); an optional silence
 //! may stand before the first word, between words and after the last.
-//! Emission scores come as a `[frames, phones * states_per_phone]` matrix of
-//! log scores, column `phone * states_per_phone + state`.
+//! Emission scores come as a `[frames, phones * columns_per_phone]` matrix of
+//! log scores; state `j` of phone `p` reads column
+//! `p * columns_per_phone + j * columns_per_phone / states_per_phone`, so a
+//! model with one output per phone can still impose a minimum duration.
 //!
 //! ```
 //! use elocute_align::{align, Topology};
@@ -31,8 +33,10 @@ pub const MAX_TRELLIS: usize = 400_000_000;
 /// HMM shape and transition scores of a model's phones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Topology {
-    /// States per phone (the minimum duration of a phone in frames).
+    /// HMM states per phone (the minimum duration of a phone in frames).
     pub states_per_phone: usize,
+    /// Score columns per phone (divides `states_per_phone`' range evenly).
+    pub columns_per_phone: usize,
     /// Per phone, per state: (log P(stay), log P(advance)).
     pub transitions: Vec<Vec<(f32, f32)>>,
     /// The phone id of silence.
@@ -47,6 +51,7 @@ impl Topology {
         let half = 0.5f32.ln();
         Topology {
             states_per_phone: states,
+            columns_per_phone: states,
             transitions: vec![vec![(half, half); states]; phones],
             silence,
             silence_penalty: 0.0,
@@ -115,11 +120,23 @@ pub fn align(
     topo: &Topology,
 ) -> Result<Alignment> {
     let spp = topo.states_per_phone.max(1);
+    let cpp = topo.columns_per_phone.clamp(1, spp);
     let (frames, cols) = emissions.dim();
     let n_phones = topo.transitions.len();
-    if cols != n_phones * spp {
+    if cols != n_phones * cpp {
         return Err(Error::Alignment(format!(
-            "{cols} score columns for {n_phones} phones x {spp} states"
+            "{cols} score columns for {n_phones} phones x {cpp} columns"
+        )));
+    }
+    if let Some((p, t)) = topo
+        .transitions
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.len() != spp)
+    {
+        return Err(Error::Alignment(format!(
+            "phone {p} has {} transitions for {spp} states",
+            t.len()
         )));
     }
     if words.is_empty() || words.iter().any(|w| w.is_empty()) {
@@ -171,7 +188,7 @@ pub fn align(
         for j in 0..spp {
             let (stay, _) = tr[j];
             let mut st = State {
-                column: seg.phone * spp + j,
+                column: seg.phone * cpp + j * cpp / spp,
                 seg: si,
                 stay,
                 preds: [(0, 0.0); 2],
@@ -390,6 +407,24 @@ mod tests {
         for w in al.phones.windows(2) {
             assert_eq!(w[0].end, w[1].start);
         }
+    }
+
+    #[test]
+    fn more_states_than_columns_still_enforce_minimum_duration() {
+        // One score column per phone, three HMM states: phone 1 must last 3 frames.
+        let truth = [0, 0, 1, 2, 2, 2, 2, 0];
+        let topo = Topology {
+            states_per_phone: 3,
+            ..Topology::uniform(3, 3, 0)
+        };
+        let topo = Topology {
+            columns_per_phone: 1,
+            ..topo
+        };
+        let al = align(scores(&truth, 3).view(), &[vec![1, 2]], &topo).unwrap();
+        let p: Vec<_> = al.word_phones().map(|p| p.end - p.start).collect();
+        assert!(p.iter().all(|&d| d >= 3), "{p:?}");
+        assert_eq!(al.phones.last().unwrap().end, truth.len());
     }
 
     #[test]

@@ -56,7 +56,12 @@ pub struct ModelConfig {
     pub silence: String,
     /// HMM states per phone; output column = `phone * states_per_phone + state`.
     pub states_per_phone: usize,
-    /// Per phone: `[log P(stay), log P(advance)]` for each state. Missing phones get 0.5/0.5.
+    /// HMM states per phone in the aligner (default `states_per_phone`). More
+    /// states than output columns impose a minimum phone duration on a model
+    /// with one output per phone; state `j` reads column `j * states_per_phone / hmm_states`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hmm_states: Option<usize>,
+    /// Per phone: `[log P(stay), log P(advance)]` for each HMM state. Missing phones get 0.5/0.5.
     #[serde(default)]
     pub transitions: BTreeMap<String, Vec<[f32; 2]>>,
     /// Multiplies log scores before phones are normalised into posteriors.
@@ -94,6 +99,12 @@ impl ModelConfig {
         if self.phones.is_empty() || self.states_per_phone == 0 {
             return Err("no phones or zero states per phone".into());
         }
+        if self.num_hmm_states() < self.states_per_phone || self.num_hmm_states() > 20 {
+            return Err(format!(
+                "hmm_states must be from states_per_phone ({}) to 20",
+                self.states_per_phone
+            ));
+        }
         if !(self.posterior_scale > 0.0 && self.posterior_scale <= 10.0) {
             return Err(format!(
                 "posterior_scale {} must be in (0, 10]",
@@ -110,16 +121,21 @@ impl ModelConfig {
             if self.phone_id(p).is_none() {
                 return Err(format!("transitions for unknown phone {p:?}"));
             }
-            if t.len() != self.states_per_phone
+            if t.len() != self.num_hmm_states()
                 || t.iter().flatten().any(|v| !v.is_finite() || *v > 0.0)
             {
                 return Err(format!(
                     "transitions of {p:?} must be {} pairs of log probabilities",
-                    self.states_per_phone
+                    self.num_hmm_states()
                 ));
             }
         }
         self.features.validate().map_err(|e| e.to_string())
+    }
+
+    /// HMM states per phone in the aligner.
+    pub fn num_hmm_states(&self) -> usize {
+        self.hmm_states.unwrap_or(self.states_per_phone)
     }
 
     /// Column index of a phone name.

@@ -118,11 +118,12 @@ impl Assessor {
             .iter()
             .map(|p| match cfg.transitions.get(p) {
                 Some(t) => t.iter().map(|[stay, go]| (*stay, *go)).collect(),
-                None => vec![(half, half); cfg.states_per_phone],
+                None => vec![(half, half); cfg.num_hmm_states()],
             })
             .collect();
         let topology = Topology {
-            states_per_phone: cfg.states_per_phone,
+            states_per_phone: cfg.num_hmm_states(),
+            columns_per_phone: cfg.states_per_phone,
             transitions,
             silence,
             silence_penalty: 0.0,

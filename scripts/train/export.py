@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Export a train.py checkpoint to models/elocute-nn-v1/{model.onnx, model.json} and check that
+onnxruntime gives the torch output (max abs difference) and the inference speed on one thread."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+from model import AcousticNet  # noqa: E402
+from prepare import PHONES  # noqa: E402
+
+FBANK80 = {"kind": "fbank", "sample_rate": 16000, "sample_scale": 32768.0, "framing": "kaldi",
+           "frame_length": 400, "frame_shift": 160, "fft_size": 512, "remove_dc": True,
+           "preemphasis": 0.97, "window": "povey", "mel": "htk", "num_filters": 80, "low_freq": 20.0,
+           "high_freq": 8000.0, "noise_removal": False, "log_offset": 0.0, "log_floor": 1.1920929e-7,
+           "num_ceps": 0, "lifter": 0.0, "cmn": "none", "deltas": "none"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default="/work/data/nn/ckpt.pt")
+    ap.add_argument("--out", default=os.path.join(REPO, "models", "elocute-nn-v1"))
+    args = ap.parse_args()
+    ck = torch.load(args.ckpt)
+    a = ck["args"]
+    model = AcousticNet(ch=a["ch"], bott=a["bott"], dilations=tuple(int(d) for d in a["dilations"].split(",")))
+    model.load_state_dict(ck["state"])
+    model.eval()
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "model.onnx")
+    x = torch.randn(317, 80) * 3 + 5
+    torch.onnx.export(model, (x,), path, input_names=["feats"], output_names=["logpost"],
+                      dynamic_axes={"feats": {0: "T"}, "logpost": {0: "T"}}, opset_version=17,
+                      dynamo=False, do_constant_folding=True)
+    import onnx
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in m.graph.initializer)
+    size = os.path.getsize(path)
+    assert size < 25e6, size
+
+    desc = (f"elocute's own frame phone classifier: {ck['params']/1e6:.2f} M-parameter dilated 1-D conv "
+            f"stack over 80-dim log-mel fbank (per-utterance mean normalisation and +-{model.radius} "
+            f"frames of context inside the graph), trained on speechocean762 train-split speakers "
+            f"(phones scored 2.0) and synthetic TTS speech; log-posteriors over 39 CMU phones + SIL.")
+    meta = {"name": "elocute-nn-v1", "description": desc, "onnx": "model.onnx", "input": "feats",
+            "output": "logpost", "output_kind": "logpost", "phones": PHONES, "silence": "SIL",
+            "states_per_phone": 1, "features": FBANK80}
+    with open(os.path.join(args.out, "model.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for T in (1, 7, 50, 317, 1000):
+        x = torch.randn(T, 80) * 3 + 5
+        with torch.no_grad():
+            ref = model(x).numpy()
+        got = sess.run(["logpost"], {"feats": x.numpy()})[0]
+        assert got.shape == (T, 40)
+        worst = max(worst, float(np.abs(got - ref).max()))
+    assert worst < 1e-3, worst
+    x = (np.random.RandomState(0).randn(1000, 80) * 3 + 5).astype(np.float32)  # 10 s of audio
+    for _ in range(3):
+        sess.run(["logpost"], {"feats": x})
+    ts = []
+    for _ in range(20):
+        t = time.perf_counter()
+        sess.run(["logpost"], {"feats": x})
+        ts.append(time.perf_counter() - t)
+    ms = 1000 * float(np.median(ts)) / 10.0
+    print(f"export: {path} {size/1e6:.2f} MB, onnxruntime vs torch max abs diff {worst:.2e}, "
+          f"{ms:.2f} ms per audio second (1 thread, median of 20 runs on 10 s)", flush=True)
+    with open(os.path.join(os.path.dirname(args.ckpt), "export.json"), "w") as f:
+        json.dump({"size_bytes": size, "max_abs_diff": worst, "ms_per_audio_second": ms,
+                   "params": ck["params"], "train_seconds": ck["train_seconds"]}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

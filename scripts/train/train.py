@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Train elocute-nn-v1 (frame phone classifier, 39 CMU phones + SIL) on prepare.py's caches.
+
+Training frames: so762 TRAIN-split speakers outside the validation fold, only frames of phones the
+experts scored 2.0 plus silence (other frames stay as context with weight 0), and all frames of the
+synthetic TTS corpus. Labels: the GMM forced alignment (or --relabel DIR: an NN re-alignment).
+Random crops of up to --crop frames, batches of --batch crops, AdamW + one-cycle schedule,
+label smoothing, SpecAugment-style frequency masking. Deterministic given --seed and --steps.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import AcousticNet  # noqa: E402
+
+
+def load(path, keep=None):
+    d = np.load(path)
+    feats, labels, fscore, off, ids = d["feats"], d["labels"], d["fscore"], d["offsets"], d["ids"]
+    utts = []
+    for i, u in enumerate(ids):
+        if keep is not None and not keep(str(u)):
+            continue
+        s, e = off[i], off[i + 1]
+        f = feats[s:e]
+        f = f - f.mean(0, keepdims=True)  # per-utterance CMN (inside the ONNX graph at inference)
+        utts.append((str(u), f, labels[s:e].astype(np.int64), fscore[s:e]))
+    return utts
+
+
+def target(lab, fs, mode):
+    """labels with -100 where the frame does not train (non-2.0 expert scores)."""
+    t = lab.copy()
+    if mode == "good":
+        t[(fs >= 0) & (fs < 2.0)] = -100
+        t[fs == -2.0] = -100
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/work/data/nn")
+    ap.add_argument("--out", default="/work/data/nn/ckpt.pt")
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=24)
+    ap.add_argument("--crop", type=int, default=300)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--smooth", type=float, default=0.1)
+    ap.add_argument("--tts-weight", type=float, default=0.5, help="share of crops drawn from TTS")
+    ap.add_argument("--no-tts", action="store_true")
+    ap.add_argument("--ch", type=int, default=384)
+    ap.add_argument("--bott", type=int, default=192)
+    ap.add_argument("--dilations", default="1,2,3,4,3,2,1")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--relabel-so762", default=None, help="realign.py labels for so762 (else GMM)")
+    ap.add_argument("--relabel-tts", default=None, help="realign.py labels for TTS (else no TTS)")
+    ap.add_argument("--init", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.RandomState(args.seed)
+
+    split = json.load(open(os.path.join(args.data, "split.json")))
+    val_spk = set(split["val_speakers"])
+    segs = json.load(open(os.path.join(args.data, "so762_segments.json")))
+    spk = {u: v["spk"] for u, v in segs.items()}
+    so_train = load(os.path.join(args.data, "so762.npz"), keep=lambda u: spk[u] not in val_spk)
+    so_val = load(os.path.join(args.data, "so762.npz"), keep=lambda u: spk[u] in val_spk)
+    if args.relabel_so762:
+        z = np.load(args.relabel_so762, allow_pickle=True)
+        rl, rs = z["labels"].item(), z["fscore"].item()
+        so_train = [(u, f, rl[u].astype(np.int64), rs[u]) if u in rl else (u, f, l, s)
+                    for u, f, l, s in so_train]
+    tts = []
+    if args.relabel_tts and not args.no_tts:
+        rl = np.load(args.relabel_tts, allow_pickle=True)["labels"].item()
+        tts = [(u, f, rl[u].astype(np.int64), s) for u, f, l, s in load(os.path.join(args.data, "tts.npz"))
+               if u in rl]
+    pools = [[(f, target(l, s, "good")) for _, f, l, s in so_train]]
+    weights = [1.0]
+    if tts:
+        pools.append([(f, l) for _, f, l, _ in tts])
+        weights = [1 - args.tts_weight, args.tts_weight]
+    val = [(f, target(l, s, "good")) for _, f, l, s in so_val]
+    print(f"train: so762 train {len(so_train)} utts, val {len(so_val)} utts "
+          f"({len(val_spk)} speakers), tts {len(tts)} utts", flush=True)
+
+    # global variance of the mean-normalised features (baked into the model)
+    allf = np.concatenate([f for f, _ in pools[0]] + [f for f, _ in pools[-1]][:2000])
+    inv_std = 1.0 / np.maximum(allf.std(0), 1e-3)
+
+    model = AcousticNet(ch=args.ch, bott=args.bott,
+                        dilations=tuple(int(d) for d in args.dilations.split(",")))
+    model.inv_std.copy_(torch.tensor(inv_std, dtype=torch.float32))
+    if args.init:
+        model.load_state_dict(torch.load(args.init)["state"])
+    nparam = sum(p.numel() for p in model.parameters())
+    print(f"train: {nparam/1e6:.2f} M parameters, receptive radius {model.radius} frames", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps,
+                                                pct_start=0.1, anneal_strategy="cos")
+
+    def batch():
+        xs, ys = [], []
+        for _ in range(args.batch):
+            pool = pools[rng.choice(len(pools), p=weights)]
+            f, t = pool[rng.randint(len(pool))]
+            T = len(f)
+            s = rng.randint(max(1, T - args.crop + 1))
+            f, t = f[s:s + args.crop], t[s:s + args.crop]
+            xs.append(f)
+            ys.append(t)
+        L = max(len(x) for x in xs)
+        X = np.zeros((len(xs), L, 80), np.float32)
+        Y = np.full((len(xs), L), -100, np.int64)
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            X[i, :len(x)] = x
+            Y[i, :len(y)] = y
+        X = torch.from_numpy(X).transpose(1, 2)
+        # frequency masking (one band of up to 10 bins per crop)
+        for i in range(len(xs)):
+            w = rng.randint(0, 11)
+            f0 = rng.randint(0, 80 - w + 1)
+            X[i, f0:f0 + w, :] = 0
+        return X, torch.from_numpy(Y)
+
+    def evaluate():
+        model.eval()
+        c = n = 0
+        with torch.no_grad():
+            for f, t in val:
+                y = model.forward_batch(torch.from_numpy(f).T[None])[0].argmax(0).numpy()
+                m = t >= 0
+                c += (y[m] == t[m]).sum()
+                n += m.sum()
+        model.train()
+        return c / max(n, 1)
+
+    t0 = time.time()
+    model.train()
+    run_loss = 0.0
+    for step in range(1, args.steps + 1):
+        X, Y = batch()
+        logits = model.forward_batch(X)
+        loss = F.cross_entropy(logits, Y, ignore_index=-100, label_smoothing=args.smooth)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        sched.step()
+        run_loss += loss.item()
+        if step % 100 == 0:
+            print(f"train: step {step} loss {run_loss/100:.3f} lr {sched.get_last_lr()[0]:.2e} "
+                  f"{time.time()-t0:.0f}s", flush=True)
+            run_loss = 0.0
+        if step % 1000 == 0 or step == args.steps:
+            print(f"train: step {step} val frame acc (score-2.0 phones + SIL) {evaluate():.4f}",
+                  flush=True)
+            torch.save({"state": model.state_dict(), "args": vars(args), "params": nparam,
+                        "train_seconds": time.time() - t0, "step": step}, args.out)
+    print(f"train: done in {time.time()-t0:.0f}s -> {args.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
