@@ -322,3 +322,58 @@ fn any_sample_rate_gives_nearly_the_same_scores() {
     let up = elocute_audio::resample_to_16k(audio16.clone(), 16_000).unwrap();
     assert_eq!(up.len(), audio16.len());
 }
+
+#[test]
+fn syllables_group_phonemes_and_tile_words() {
+    let dir = tmpdir("syllables");
+    let text = "Hello, photographers.";
+    let wav = speak(&dir, "hello", text, 150);
+    let mut c = hundred(text);
+    c.phoneme_alphabet = elocute::Alphabet::Ipa;
+    let r = assessor().assess_file(&wav, &c).unwrap();
+    let hello = &r.nbest[0].words[0];
+    let syl: Vec<_> = hello.syllables.iter().map(|s| s.syllable.as_str()).collect();
+    assert_eq!(syl, ["hə", "loʊ"]);
+    for w in &r.nbest[0].words {
+        assert_eq!(w.syllables[0].offset, w.offset);
+        let mut end = w.offset;
+        for s in &w.syllables {
+            assert_eq!(s.offset, end, "syllables of {} tile it", w.word);
+            end += s.duration;
+            assert!((0.0..=100.0).contains(&s.pronunciation_assessment.accuracy_score));
+        }
+        assert_eq!(end, w.offset + w.duration);
+    }
+    assert_eq!(r.nbest[0].words[1].syllables.len(), 4, "pho·to·gra·phers");
+    c.granularity = Granularity::Word;
+    let r = assessor().assess_file(&wav, &c).unwrap();
+    assert!(r.nbest[0].words.iter().all(|w| w.syllables.is_empty()));
+}
+
+#[test]
+fn nbest_phonemes_list_candidates_best_first() {
+    let dir = tmpdir("nbest");
+    let text = "I like red apples.";
+    let wav = speak(&dir, "rod", "I like rod apples.", 140);
+    let mut c = hundred(text);
+    c.nbest_phoneme_count = 5;
+    let r = assessor().assess_file(&wav, &c).unwrap();
+    for w in &r.nbest[0].words {
+        for p in &w.phonemes {
+            let nb = &p.pronunciation_assessment.nbest_phonemes;
+            assert_eq!(nb.len(), 5);
+            assert!(nb.windows(2).all(|x| x[0].score >= x[1].score));
+            if let Some(own) = nb.iter().find(|n| n.phoneme == p.phoneme) {
+                assert!((own.score - p.pronunciation_assessment.accuracy_score).abs() <= 1.0);
+            }
+        }
+    }
+    // In "red" said as "rod", the vowel heard is not the expected "eh".
+    let red = r.nbest[0].words.iter().find(|w| w.word == "red").unwrap();
+    let vowel = &red.phonemes[1];
+    assert_eq!(vowel.phoneme, "eh");
+    assert_ne!(vowel.pronunciation_assessment.nbest_phonemes[0].phoneme, "eh", "{vowel:?}");
+    // Off by default.
+    let r = assessor().assess_file(&wav, &hundred(text)).unwrap();
+    assert!(r.nbest[0].words[0].phonemes[0].pronunciation_assessment.nbest_phonemes.is_empty());
+}

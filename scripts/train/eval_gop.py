@@ -4,6 +4,7 @@
 * frame accuracy against the GMM alignment labels (all frames, and frames of score-2.0 phones + SIL)
 * raw GOP per canonical phone, mean over the phone's frames of
     LPP = log P(canonical phone)  and  LPR = log P(canonical) - max_q log P(q)
+  (and, for reference, the mean posterior probability "post")
   on (a) the GMM alignment's phone segments and (b) the NN's own Viterbi alignment;
   Pearson against the expert phone score, ROC AUC for detecting phones the experts rated < 1.5.
 * the same for the GMM (its phone AccuracyScore from `elocute batch`), on the same phones.
@@ -102,14 +103,16 @@ def main():
             assert p == npp
             rows.append((score, acc,
                          lp[a:b, p].mean(), (lp[a:b, p] - best[a:b]).mean(),
-                         lp[na:nb, p].mean(), (lp[na:nb, p] - best[na:nb]).mean()))
+                         lp[na:nb, p].mean(), (lp[na:nb, p] - best[na:nb]).mean(),
+                         np.exp(lp[a:b, p]).mean(), np.exp(lp[na:nb, p]).mean()))
     R = np.array(rows)
     bad = R[:, 0] < 1.5
     res = {"val_speakers": len(val_spk), "val_utts_scored": nutt, "phones": len(R),
            "phones_below_1.5": int(bad.sum()),
            "frame_acc_all": fa[0] / fa[1], "frame_acc_good": fa[2] / fa[3],
            "ms_per_audio_second_eval": 1000 * t_nn / (frames_total / 100.0)}
-    names = ["gmm_accuracy", "nn_lpp_gmmali", "nn_lpr_gmmali", "nn_lpp_nnali", "nn_lpr_nnali"]
+    names = ["gmm_accuracy", "nn_lpp_gmmali", "nn_lpr_gmmali", "nn_lpp_nnali", "nn_lpr_nnali",
+             "nn_post_gmmali", "nn_post_nnali"]
     for k, nm in enumerate(names, start=1):
         res[nm] = {"pearson": pearson(R[:, k], R[:, 0]), "auc_below_1.5": auc(-R[:, k], bad)}
     print(json.dumps(res, indent=1))

@@ -3,7 +3,9 @@
 
 1. Writes manifests for the speechocean762 TRAIN split and the synthetic TTS corpus.
 2. Aligns both with the elocute CLI (pocketsphinx GMM, Viterbi forced alignment):
-   so762 with the so762 lexicon (canonical phones = the corpus' phones), TTS with CMUdict.
+   so762 with a lexicon holding each word's canonical pronunciation from train-scores.json (the
+   shared so762 lexicon lists variants alphabetically and elocute would align the first one, which
+   differs from the corpus' phones for ~40% of the words).
    (--tts-align none, the default: the TTS corpus gets its labels from realign.py instead.)
 3. Computes 80-dim log-mel fbank (scripts/psx/frontend.py FBANK80, i.e. the Rust fbank80 front end)
    and frame labels over 39 CMU phones + SIL (alignment frame t <-> 10 ms * t <-> Kaldi frame t).
@@ -83,12 +85,27 @@ def fbank80(samples):
     return np.log(np.maximum(mel + cfg["log_offset"], cfg["log_floor"])).astype(np.float32)
 
 
+def canonical_lexicon(scores, path):
+    """The so762 lexicon lists pronunciations alphabetically and elocute aligns the first one; the
+    corpus' canonical phones differ for ~40% of the words (TO: T AH0 vs T UW0). Write a lexicon whose
+    only entry per word is its most frequent canonical pronunciation in the TRAIN split."""
+    import collections
+    c = collections.defaultdict(collections.Counter)
+    for u in scores.values():
+        for w in u["words"]:
+            c[w["text"].upper()][" ".join(w["phones"])] += 1
+    with open(path, "w") as f:
+        for w in sorted(c):
+            f.write(f"{w}\t{c[w].most_common(1)[0][0]}\n")
+    return path
+
+
 def run_batch(manifest, out, lexicon=None, threads=2):
     if os.path.exists(out) and sum(1 for _ in open(out)) == sum(1 for _ in open(manifest)):
         print(f"prepare: {out} exists, skipping alignment", flush=True)
         return
     exe = os.path.join(REPO, "target", "release", "elocute")
-    cmd = ["nice", "-n", "10", exe, "batch", manifest, "--output", out + ".tmp",
+    cmd = [exe, "batch", manifest, "--output", out + ".tmp",
            "--config", '{"GradingSystem":"HundredMark"}', "--threads", str(threads)]
     if lexicon:
         cmd += ["--lexicon", lexicon]
@@ -117,9 +134,8 @@ def load_align(path):
 
 
 def job(args):
-    uid, wav, words, scores = args
-    x = read_wav(wav)
-    feats = fbank80(x)
+    uid, wav, words, scores = args[:4]
+    feats = args[4] if len(args) > 4 else fbank80(read_wav(wav))
     T = len(feats)
     labels = np.full(T, SIL, np.int8)
     fscore = np.full(T, -1.0, np.float32)
@@ -195,8 +211,10 @@ def main():
     with open(man, "w") as f:
         for u in ids:
             f.write(f"{u}\t{os.path.join(SO762, wavs[u])}\t{texts[u].strip()}\n")
-    ali = os.path.join(args.out, "align_so762_train.jsonl")
-    run_batch(man, ali, lexicon=os.path.join(SHARED, "lexicon.txt"))
+    scores = json.load(open(os.path.join(SHARED, "train-scores.json")))
+    lex = canonical_lexicon(scores, os.path.join(args.out, "so762_canonical_lexicon.txt"))
+    ali = os.path.join(args.out, "align_so762_train_canon.jsonl")
+    run_batch(man, ali, lexicon=lex)
 
     spks = sorted(set(utt2spk.values()))
     rng = np.random.RandomState(args.seed)
@@ -205,9 +223,16 @@ def main():
         json.dump({"seed": args.seed, "val_speakers": val,
                    "train_speakers": [s for s in spks if s not in val]}, f, indent=1)
 
-    scores = json.load(open(os.path.join(SHARED, "train-scores.json")))
     A = load_align(ali)
     items = [(u, os.path.join(SO762, wavs[u]), A[u], scores[u]["words"]) for u in ids if u in A]
+    old = os.path.join(args.out, "so762.npz")
+    if os.path.exists(old):  # features do not depend on the alignment: reuse them
+        z = np.load(old)
+        f, off = z["feats"], z["offsets"]
+        pos = {str(u): i for i, u in enumerate(z["ids"])}
+        if all(it[0] in pos for it in items):
+            items = [it + (f[off[pos[it[0]]]:off[pos[it[0]] + 1]],) for it in items]
+            print("prepare: reusing so762 features from", old, flush=True)
     segs = build("so762", items, args.out, args.procs)
     for u in segs:
         segs[u]["spk"] = utt2spk[u]
@@ -215,6 +240,9 @@ def main():
         json.dump(segs, f)
 
     # ---- synthetic TTS (CMUdict alignment)
+    if os.path.exists(os.path.join(args.out, "tts.npz")) and args.tts_align == "none":
+        print("prepare: tts.npz exists, skipping", flush=True)
+        return
     rows = [l.rstrip("\n").split("\t") for l in open(TTS) if l.strip()]
     man = os.path.join(args.out, "tts.tsv")
     with open(man, "w") as f:

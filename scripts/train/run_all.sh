@@ -7,8 +7,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 DATA="${DATA:-/work/data/nn}"
-STEPS1="${STEPS1:-1500}"
-STEPS2="${STEPS2:-3000}"
+STEPS1="${STEPS1:-400}"
+STEPS2="${STEPS2:-600}"
 PY="$REPO/.venv-train/bin/python"
 N="nice -n 10"
 "$HERE/setup_train.sh"
@@ -20,7 +20,7 @@ $N "$PY" "$HERE/export.py" --ckpt "$DATA/pass1.pt" --out "$DATA/pass1"
 $N "$PY" "$HERE/realign.py" --data "$DATA" --model "$DATA/pass1/model.onnx" --tag pass1
 # pass 2: NN re-aligned labels for so762 and the TTS corpus
 $N "$PY" "$HERE/train.py" --data "$DATA" --steps "$STEPS2" --out "$DATA/pass2.pt" \
-  --relabel-so762 "$DATA/relabel_so762_pass1.npz" --relabel-tts "$DATA/relabel_tts_pass1.npz"
+  --init "$DATA/pass1.pt" --lr 1e-3 --relabel-so762 "$DATA/relabel_so762_pass1.npz" --relabel-tts "$DATA/relabel_tts_pass1.npz"
 $N "$PY" "$HERE/export.py" --ckpt "$DATA/pass2.pt" --out "$REPO/models/elocute-nn-v1"
 $N "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$DATA/pass1/model.onnx" --out "$DATA/eval_pass1.json"
 $N "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$REPO/models/elocute-nn-v1/model.onnx" --out "$DATA/eval.json"

@@ -154,8 +154,17 @@ fn assess(
     } else {
         serde_json::to_string(&result)
     };
-    println!("{}", json.map_err(|e| Error::Config(e.to_string()))?);
-    Ok(ExitCode::SUCCESS)
+    let json = json.map_err(|e| Error::Config(e.to_string()))?;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
+        // A reader that closed the pipe (`| head`) has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(source) => Err(Error::Io {
+            path: "<stdout>".into(),
+            source,
+        }),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 struct Item {

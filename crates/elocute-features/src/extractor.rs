@@ -113,14 +113,12 @@ impl FeatureExtractor {
             return Err(Error::EmptyAudio { path: None });
         }
         let scale = cfg.sample_scale as f64;
+        // Branch-free (vectorises): a non-finite sample becomes 0, and 0 clamps to 0.
         let x: Vec<f64> = samples
             .iter()
             .map(|&s| {
-                if s.is_finite() {
-                    s.clamp(-1.0, 1.0) as f64 * scale
-                } else {
-                    0.0
-                }
+                let s = if s.is_finite() { s } else { 0.0 };
+                s.clamp(-1.0, 1.0) as f64 * scale
             })
             .collect();
 
@@ -186,15 +184,23 @@ impl FeatureExtractor {
         let start = t * cfg.frame_shift;
         let end = (start + cfg.frame_length).min(x.len());
         let len = end - start;
-        buf.fill(0.0);
+        buf[len..].fill(0.0);
         match cfg.framing {
             Framing::Sphinx => {
                 // Pre-emphasis over the continuous signal: the frame's first sample uses the one
-                // before it (none at the very start).
-                for i in 0..len {
-                    let prev = if start + i > 0 { x[start + i - 1] } else { 0.0 };
-                    buf[i] = x[start + i] - a * prev;
+                // before it (none at the very start). The window is applied in the same pass
+                // (same operations in the same order as pre-emphasis then windowing).
+                if len == 0 {
+                    return;
                 }
+                let s = &x[start..end];
+                let w = &self.window[..len];
+                let prev0 = if start > 0 { x[start - 1] } else { 0.0 };
+                buf[0] = (s[0] - a * prev0) * w[0];
+                for ((b, pair), &wi) in buf[1..len].iter_mut().zip(s.windows(2)).zip(&w[1..]) {
+                    *b = (pair[1] - a * pair[0]) * wi;
+                }
+                return;
             }
             Framing::Kaldi => {
                 buf[..len].copy_from_slice(&x[start..end]);

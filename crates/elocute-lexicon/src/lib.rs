@@ -13,8 +13,10 @@
 
 mod dict;
 mod phones;
+mod syllable;
 mod text;
 
 pub use dict::{Lexicon, Pron};
 pub use phones::{Alphabet, Phone, CMU_PHONES};
+pub use syllable::{spell_syllable, syllabify};
 pub use text::{normalize, RefWord};

@@ -13,6 +13,6 @@ mod result;
 
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 pub use result::{
-    build, AssessmentResult, NBest, Phoneme, PhonemeAssessment, RecognitionStatus, ReportInput,
-    TextAssessment, Word, WordAssessment, MISPRONUNCIATION_THRESHOLD,
+    build, AssessmentResult, NBest, NBestPhoneme, Phoneme, PhonemeAssessment, RecognitionStatus,
+    ReportInput, Syllable, TextAssessment, Word, WordAssessment, MISPRONUNCIATION_THRESHOLD,
 };

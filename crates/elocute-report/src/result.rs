@@ -1,8 +1,8 @@
 //! The result JSON, in the layout of the Speech SDK's pronunciation-assessment result.
 
 use elocute_core::FRAME_TICKS;
-use elocute_lexicon::Phone;
-use elocute_score::UtteranceScore;
+use elocute_lexicon::{spell_syllable, syllabify, Phone};
+use elocute_score::{PhoneScore, UtteranceScore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
@@ -137,6 +137,9 @@ pub struct Word {
     pub duration: u64,
     /// Scores and error type.
     pub pronunciation_assessment: WordAssessment,
+    /// Per syllable, with `Granularity` `Phoneme` or `Syllable`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub syllables: Vec<Syllable>,
     /// Per phoneme, with `Granularity: Phoneme`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phonemes: Vec<Phoneme>,
@@ -150,6 +153,20 @@ pub struct WordAssessment {
     pub accuracy_score: f64,
     /// `None`, `Mispronunciation` or (with miscue) `Omission`.
     pub error_type: String,
+}
+
+/// One syllable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Syllable {
+    /// The syllable in the requested alphabet (IPA run together, SAPI space-separated).
+    pub syllable: String,
+    /// Its score: the mean of its phonemes.
+    pub pronunciation_assessment: PhonemeAssessment,
+    /// Start, in ticks.
+    pub offset: u64,
+    /// Length, in ticks.
+    pub duration: u64,
 }
 
 /// One phoneme.
@@ -166,12 +183,29 @@ pub struct Phoneme {
     pub duration: u64,
 }
 
-/// A phoneme's score.
+/// A phoneme's (or syllable's) score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PhonemeAssessment {
     /// Pronunciation accuracy.
     pub accuracy_score: f64,
+    /// The most likely spoken phonemes, best first (with `NBestPhonemeCount` > 0).
+    #[serde(
+        rename = "NBestPhonemes",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub nbest_phonemes: Vec<NBestPhoneme>,
+}
+
+/// A candidate for the phoneme actually spoken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NBestPhoneme {
+    /// The candidate, in the requested alphabet.
+    pub phoneme: String,
+    /// 0-100 (or 0-5) how well the audio matches it.
+    pub score: f64,
 }
 
 /// What the report is built from.
@@ -189,6 +223,9 @@ pub struct ReportInput<'a> {
     pub id: &'a str,
     /// Frames of speech below which the audio counts as silent.
     pub min_speech_frames: usize,
+    /// The CMU phone of each model phone id (`None` for silence and noises),
+    /// for naming spoken-phoneme candidates.
+    pub model_phones: &'a [Option<Phone>],
 }
 
 /// Build the result.
@@ -231,17 +268,47 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             } else {
                 "None"
             };
+            let word_phones: Vec<&PhoneScore> = phones.by_ref().take(pron.len()).collect();
             let mut phonemes = Vec::new();
-            for ph in pron {
-                let Some(ps) = phones.next() else { break };
-                if c.granularity == Granularity::Phoneme {
+            if c.granularity == Granularity::Phoneme {
+                for (ph, ps) in pron.iter().zip(&word_phones) {
+                    let nbest_phonemes = ps
+                        .nbest
+                        .iter()
+                        .filter_map(|&(q, score)| {
+                            let cand = input.model_phones.get(q).copied().flatten()?;
+                            Some(NBestPhoneme {
+                                phoneme: cand.spell(c.phoneme_alphabet).to_string(),
+                                score: scale(z(score), 0),
+                            })
+                        })
+                        .collect();
                     phonemes.push(Phoneme {
                         phoneme: ph.spell(c.phoneme_alphabet).to_string(),
                         pronunciation_assessment: PhonemeAssessment {
                             accuracy_score: scale(z(ps.accuracy), 0),
+                            nbest_phonemes,
                         },
                         offset: ticks(ps.start),
                         duration: ticks(ps.end - ps.start),
+                    });
+                }
+            }
+            let mut syllables = Vec::new();
+            if c.granularity >= Granularity::Syllable && word_phones.len() == pron.len() {
+                for r in syllabify(pron) {
+                    let part = &word_phones[r.clone()];
+                    let acc =
+                        part.iter().map(|p| p.accuracy).sum::<f64>() / part.len().max(1) as f64;
+                    let (start, end) = (part[0].start, part[part.len() - 1].end);
+                    syllables.push(Syllable {
+                        syllable: spell_syllable(&pron[r], c.phoneme_alphabet),
+                        pronunciation_assessment: PhonemeAssessment {
+                            accuracy_score: scale(z(acc), 0),
+                            nbest_phonemes: Vec::new(),
+                        },
+                        offset: ticks(start),
+                        duration: ticks(end - start),
                     });
                 }
             }
@@ -253,6 +320,7 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
                     accuracy_score: scale(acc, 0),
                     error_type: error.to_string(),
                 },
+                syllables,
                 phonemes,
             });
         }

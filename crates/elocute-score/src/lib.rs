@@ -62,6 +62,10 @@ pub struct ScoreOptions {
     pub rate_midpoint: f64,
     /// A word whose accuracy is below this counts as not spoken (completeness).
     pub spoken_threshold: f64,
+    /// How many spoken-phone candidates to list per phone (0: none).
+    pub nbest: usize,
+    /// Model phone ids that may be listed as spoken phones (not silence or noise).
+    pub candidates: Vec<usize>,
 }
 
 impl Default for ScoreOptions {
@@ -74,6 +78,8 @@ impl Default for ScoreOptions {
             punct_pause_allowance: 0.8,
             rate_midpoint: 4.0,
             spoken_threshold: 50.0,
+            nbest: 0,
+            candidates: Vec::new(),
         }
     }
 }
@@ -97,6 +103,9 @@ pub struct PhoneScore {
     pub lpr: f64,
     /// 0-100.
     pub accuracy: f64,
+    /// The most likely spoken phones (model ids) with 0-100 scores, best first
+    /// (empty unless [`ScoreOptions::nbest`] is set).
+    pub nbest: Vec<(usize, f64)>,
 }
 
 /// Scores of one reference word.
@@ -161,18 +170,31 @@ pub fn score(
         .count();
 
     let mut phones = Vec::new();
+    let mut ratio = vec![0.0f64; phone_logpost.ncols()];
     for seg in alignment.word_phones() {
-        let (mut lpp, mut lpr) = (0.0f64, 0.0f64);
+        let mut lpp = 0.0f64;
+        ratio.iter_mut().for_each(|r| *r = 0.0);
         let (start, end) = (seg.start.min(frames), seg.end.min(frames));
         for t in start..end {
             let row = phone_logpost.row(t);
             let best = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let v = row[seg.phone];
-            lpp += f64::from(v);
-            lpr += f64::from(v - best);
+            lpp += f64::from(row[seg.phone]);
+            for (r, &v) in ratio.iter_mut().zip(row.iter()) {
+                *r += f64::from(v - best);
+            }
         }
         let n = (end - start).max(1) as f64;
-        let (lpp, lpr) = (lpp / n, lpr / n);
+        let lpp = lpp / n;
+        let lpr = ratio[seg.phone] / n;
+        // Every candidate is scored like the expected phone, so the expected
+        // phone's entry in the list equals its AccuracyScore.
+        let mut nbest: Vec<(usize, f64)> = opts
+            .candidates
+            .iter()
+            .map(|&q| (q, opts.calibration.accuracy(ratio[q] / n)))
+            .collect();
+        nbest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        nbest.truncate(opts.nbest);
         phones.push(PhoneScore {
             word: seg.word.unwrap_or(0),
             index: seg.index,
@@ -182,6 +204,7 @@ pub fn score(
             lpp,
             lpr,
             accuracy: opts.calibration.accuracy(lpr),
+            nbest,
         });
     }
 
@@ -314,6 +337,18 @@ mod tests {
         assert!(s.phones[1].accuracy > 90.0, "{:?}", s.phones[1]);
         assert!(s.phones[3].accuracy < 10.0, "{:?}", s.phones[3]);
         assert!(s.words[0].accuracy > s.words[1].accuracy);
+        assert!(s.phones[3].nbest.is_empty(), "no candidates unless asked");
+        let opts = ScoreOptions {
+            nbest: 3,
+            candidates: vec![1, 2, 3],
+            ..Default::default()
+        };
+        let s = score(&al, p.view(), 0, &[], &[false, false], &opts);
+        let nb = &s.phones[3].nbest;
+        assert_eq!(nb.len(), 3);
+        assert_eq!(nb[0].0, 3, "the phone actually said comes first: {nb:?}");
+        let expected = nb.iter().find(|(q, _)| *q == 2).unwrap();
+        assert!((expected.1 - s.phones[3].accuracy).abs() < 1e-9);
         assert!(s.accuracy > 0.0 && s.accuracy < 100.0);
     }
 

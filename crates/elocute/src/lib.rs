@@ -72,6 +72,8 @@ pub struct Assessor {
     /// Model phone id of each CMU phone.
     phone_ids: Vec<usize>,
     silence: usize,
+    /// The CMU phone of each model phone id, for naming spoken-phone candidates.
+    model_phones: Vec<Option<elocute_lexicon::Phone>>,
     limits: AudioLimits,
     score_options: ScoreOptions,
 }
@@ -130,14 +132,28 @@ impl Assessor {
         };
         let score_options = ScoreOptions {
             frame_seconds: model.extractor().frame_shift_seconds(),
+            candidates: phone_ids.clone(),
             ..Default::default()
         };
+        // Candidates are named with their stressed form (`ah`, not `ax`).
+        let model_phones = cfg
+            .phones
+            .iter()
+            .map(|name| {
+                let p = elocute_lexicon::Phone::parse(name).ok()?;
+                Some(elocute_lexicon::Phone {
+                    stress: p.stress.map(|_| 1),
+                    ..p
+                })
+            })
+            .collect();
         Ok(Assessor {
             model,
             lexicon,
             topology,
             phone_ids,
             silence,
+            model_phones,
             limits: AudioLimits::default(),
             score_options,
         })
@@ -237,7 +253,10 @@ impl Assessor {
             self.silence,
             &audible,
             &punct,
-            &self.score_options,
+            &ScoreOptions {
+                nbest: config.nbest_phoneme_count as usize,
+                ..self.score_options.clone()
+            },
         );
         let id = content_id(audio, config);
         Ok(elocute_report::build(elocute_report::ReportInput {
@@ -247,6 +266,7 @@ impl Assessor {
             scores: &scores,
             id: &id,
             min_speech_frames: MIN_SPEECH_FRAMES,
+            model_phones: &self.model_phones,
         }))
     }
 }

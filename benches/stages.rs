@@ -1,0 +1,127 @@
+//! One criterion group per pipeline stage, on a fixed 5-second utterance
+//! (espeak-ng, synthesised at start-up), plus the whole pipeline and the
+//! model load that dominates a cold start.
+//!
+//! ```sh
+//! cargo bench -p elocute-benches --bench stages            # everything
+//! cargo bench -p elocute-benches --bench stages -- align   # one group
+//! ```
+//!
+//! Divide a time by 5 s for the stage's real-time factor.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use elocute::{Assessor, Lexicon, PronunciationAssessmentConfig};
+use elocute_benches::{model_dir, reference, speech_5s, test_signal, tmpdir, topology, TEXT};
+use elocute_features::{FeatureConfig, FeatureExtractor};
+use elocute_model::Model;
+use elocute_score::ScoreOptions;
+
+/// Frames quieter than this (dB) cannot hold speech (as in `elocute::Assessor`).
+const AUDIBLE_DB: f32 = -60.0;
+
+fn benches(c: &mut Criterion) {
+    let dir = tmpdir();
+    let (speech, speech_rate) = speech_5s(&dir);
+    let audio = elocute_audio::resample_to_16k(speech.clone(), speech_rate).expect("resample");
+    let model = Model::load(model_dir()).expect("model (run scripts/setup.sh)");
+    let cfg = model.config().clone();
+
+    // Resampling 44.1 kHz -> 16 kHz, 5 s.
+    let x44 = test_signal(5.0, 44_100);
+    c.bench_function("resample/44k1_to_16k_5s", |b| {
+        b.iter(|| elocute_audio::resample_to_16k(black_box(x44.clone()), 44_100).unwrap())
+    });
+
+    // Front ends, 5 s at 16 kHz.
+    let mut g = c.benchmark_group("features");
+    for (name, fc) in [
+        ("sphinx_en_us_5s", FeatureConfig::sphinx_en_us()),
+        ("fbank80_5s", FeatureConfig::fbank80()),
+    ] {
+        let fx = FeatureExtractor::new(fc).unwrap();
+        g.bench_function(name, |b| b.iter(|| fx.compute(black_box(&audio)).unwrap()));
+    }
+    g.finish();
+
+    // Acoustic model: ONNX inference + phone posteriors on 5 s of features.
+    let feats = model.extractor().compute(&audio).unwrap();
+    c.bench_function("model/scores_from_features_5s", |b| {
+        b.iter(|| model.scores_from_features(black_box(feats.view())).unwrap())
+    });
+
+    // Forced alignment on the model's scores of the utterance.
+    let frames = model.scores_from_features(feats.view()).unwrap();
+    let topo = topology(&cfg);
+    let r = reference(TEXT, &cfg);
+    c.bench_function("align/viterbi_5s", |b| {
+        b.iter(|| {
+            elocute_align::align(black_box(frames.state_scores.view()), &r.ids, &topo).unwrap()
+        })
+    });
+
+    // Scoring (GOP, fluency, completeness) of that alignment.
+    let alignment = elocute_align::align(frames.state_scores.view(), &r.ids, &topo).unwrap();
+    let audible: Vec<bool> = elocute_audio::frame_levels_db(&audio)
+        .iter()
+        .map(|&db| db > AUDIBLE_DB)
+        .collect();
+    let opts = ScoreOptions {
+        frame_seconds: model.extractor().frame_shift_seconds(),
+        ..Default::default()
+    };
+    c.bench_function("score/score_5s", |b| {
+        b.iter(|| {
+            elocute_score::score(
+                black_box(&alignment),
+                frames.phone_logpost.view(),
+                topo.silence,
+                &audible,
+                &r.punct,
+                &opts,
+            )
+        })
+    });
+
+    // The whole pipeline from 22.05 kHz samples (resampling included) to the result.
+    let assessor = Assessor::from_model(model, Lexicon::cmudict()).unwrap();
+    let config = PronunciationAssessmentConfig::new(TEXT);
+    c.bench_function("pipeline/assess_with_config_5s", |b| {
+        b.iter(|| {
+            assessor
+                .assess_with_config(black_box(&speech), speech_rate, &config)
+                .unwrap()
+        })
+    });
+
+    // JSON of the result.
+    let result = assessor
+        .assess_with_config(&speech, speech_rate, &config)
+        .unwrap();
+    c.bench_function("json/to_string", |b| {
+        b.iter(|| serde_json::to_string(black_box(&result)).unwrap())
+    });
+
+    // Cold-start component: loading the model (ONNX session creation).
+    let mut g = c.benchmark_group("startup");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.bench_function("model_load", |b| {
+        b.iter(|| Model::load(black_box(model_dir())).unwrap())
+    });
+    g.bench_function("cmudict_load", |b| b.iter(Lexicon::cmudict));
+    g.finish();
+
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group! {
+    name = stages;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+criterion_main!(stages);
