@@ -323,7 +323,7 @@ mod tests {
         let topo = Topology::uniform(4, 1, 0);
         // Said: 1 2 (correct), then 3 where 2 was expected.
         let truth = [0, 1, 1, 2, 2, 0, 1, 1, 3, 3, 0];
-        let p = post(&truth, 4, 6.0);
+        let p = post(&truth, 4, 12.0);
         let al = align(p.view(), &[vec![1, 2], vec![1, 2]], &topo).unwrap();
         let s = score(
             &al,
