@@ -332,7 +332,11 @@ fn syllables_group_phonemes_and_tile_words() {
     c.phoneme_alphabet = elocute::Alphabet::Ipa;
     let r = assessor().assess_file(&wav, &c).unwrap();
     let hello = &r.nbest[0].words[0];
-    let syl: Vec<_> = hello.syllables.iter().map(|s| s.syllable.as_str()).collect();
+    let syl: Vec<_> = hello
+        .syllables
+        .iter()
+        .map(|s| s.syllable.as_str())
+        .collect();
     assert_eq!(syl, ["hə", "loʊ"]);
     for w in &r.nbest[0].words {
         assert_eq!(w.syllables[0].offset, w.offset);
@@ -372,8 +376,47 @@ fn nbest_phonemes_list_candidates_best_first() {
     let red = r.nbest[0].words.iter().find(|w| w.word == "red").unwrap();
     let vowel = &red.phonemes[1];
     assert_eq!(vowel.phoneme, "eh");
-    assert_ne!(vowel.pronunciation_assessment.nbest_phonemes[0].phoneme, "eh", "{vowel:?}");
+    assert_ne!(
+        vowel.pronunciation_assessment.nbest_phonemes[0].phoneme, "eh",
+        "{vowel:?}"
+    );
     // Off by default.
     let r = assessor().assess_file(&wav, &hundred(text)).unwrap();
-    assert!(r.nbest[0].words[0].phonemes[0].pronunciation_assessment.nbest_phonemes.is_empty());
+    assert!(r.nbest[0].words[0].phonemes[0]
+        .pronunciation_assessment
+        .nbest_phonemes
+        .is_empty());
+}
+
+#[test]
+fn rest_layout_puts_scores_flat() {
+    let dir = tmpdir("rest");
+    let wav = speak(&dir, "gm", "Good morning.", 150);
+    let r = assessor().assess_file(&wav, &hundred("Good morning.")).unwrap();
+    let v = elocute::to_rest(&r, elocute::RestFormat::Detailed);
+    assert_eq!(v["RecognitionStatus"], "Success");
+    let nb = &v["NBest"][0];
+    assert!(nb.get("PronunciationAssessment").is_none());
+    assert_eq!(nb["AccuracyScore"], serde_json::json!(r.nbest[0].pronunciation_assessment.accuracy_score));
+    assert!(nb["PronScore"].is_number());
+    assert_eq!(nb["Words"][1]["Word"], "morning");
+    assert!(nb["Words"][1]["ErrorType"].is_string());
+    assert!(nb["Words"][1]["Phonemes"][0]["AccuracyScore"].is_number());
+    let simple = elocute::to_rest(&r, elocute::RestFormat::Simple);
+    assert_eq!(simple.as_object().unwrap().len(), 4);
+    assert_eq!(simple["DisplayText"], "Good morning.");
+}
+
+#[test]
+fn numbers_in_the_reference_are_read_as_words() {
+    let dir = tmpdir("numbers");
+    let wav = speak(&dir, "cats", "I have three cats and twenty five dogs.", 150);
+    let text = "I have 3 cats & 25 dogs.";
+    let r = assessor().assess_file(&wav, &hundred(text)).unwrap();
+    let words: Vec<_> = r.nbest[0].words.iter().map(|w| w.word.as_str()).collect();
+    assert_eq!(words, ["i", "have", "three", "cats", "and", "twenty", "five", "dogs"]);
+    assert_eq!(r.display_text, text);
+    assert_eq!(r.nbest[0].lexical, "i have three cats and twenty five dogs");
+    let three = &r.nbest[0].words[2];
+    assert!(three.pronunciation_assessment.accuracy_score > 50.0, "{three:?}");
 }

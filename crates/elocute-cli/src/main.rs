@@ -54,6 +54,27 @@ enum Command {
     },
 }
 
+/// Output layouts.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Speech SDK JSON (scores nested under PronunciationAssessment).
+    Sdk,
+    /// REST short-audio `format=detailed` (scores flat, RecognitionStatus "Success").
+    Rest,
+    /// REST short-audio `format=simple`.
+    RestSimple,
+}
+
+impl Format {
+    fn render(self, r: &elocute::AssessmentResult) -> serde_json::Value {
+        match self {
+            Format::Sdk => serde_json::to_value(r).unwrap_or_default(),
+            Format::Rest => elocute::to_rest(r, elocute::RestFormat::Detailed),
+            Format::RestSimple => elocute::to_rest(r, elocute::RestFormat::Simple),
+        }
+    }
+}
+
 #[derive(Args)]
 struct Common {
     /// PronunciationAssessmentConfig as JSON text or a JSON file.
@@ -65,6 +86,9 @@ struct Common {
     /// Model folder (default: ELOCUTE_MODEL or the bundled models/ps-en-us-ptm).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Output layout: the Speech SDK's JSON, or the REST API's (`rest` = format=detailed, `rest-simple` = format=simple).
+    #[arg(long, value_enum, default_value_t = Format::Sdk)]
+    format: Format,
     /// Longest recording accepted, in seconds.
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
@@ -149,10 +173,11 @@ fn assess(
     }
     let assessor = common.assessor()?;
     let result = assessor.assess_file(audio, &config)?;
+    let value = common.format.render(&result);
     let json = if pretty {
-        serde_json::to_string_pretty(&result)
+        serde_json::to_string_pretty(&value)
     } else {
-        serde_json::to_string(&result)
+        serde_json::to_string(&value)
     };
     let json = json.map_err(|e| Error::Config(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
@@ -242,7 +267,7 @@ fn batch(
                 .par_iter()
                 .map(|item| {
                     let r = match item {
-                        Ok(item) => run_item(&assessor, item, &config, common.limits()),
+                        Ok(item) => run_item(&assessor, item, &config, common),
                         Err((id, msg)) => (serde_json::json!({"id": id, "error": msg}), 0.0, false),
                     };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -274,11 +299,11 @@ fn run_item(
     assessor: &Assessor,
     item: &Item,
     config: &PronunciationAssessmentConfig,
-    limits: AudioLimits,
+    common: &Common,
 ) -> (serde_json::Value, f64, bool) {
     let mut cfg = config.clone();
     cfg.reference_text = item.text.clone();
-    let outcome = elocute_audio::read_wav(&item.audio, limits).and_then(|audio| {
+    let outcome = elocute_audio::read_wav(&item.audio, common.limits()).and_then(|audio| {
         let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
         assessor
             .assess_with_config(&audio, elocute::SAMPLE_RATE, &cfg)
@@ -286,7 +311,11 @@ fn run_item(
             .map_err(|e| e.with_path(&item.audio))
     });
     match outcome {
-        Ok((r, secs)) => (serde_json::json!({"id": item.id, "result": r}), secs, true),
+        Ok((r, secs)) => (
+            serde_json::json!({"id": item.id, "result": common.format.render(&r)}),
+            secs,
+            true,
+        ),
         Err(e) => (
             serde_json::json!({"id": item.id, "error": e.to_string()}),
             0.0,

@@ -12,11 +12,13 @@
 //! ```
 
 mod dict;
+mod numbers;
 mod phones;
 mod syllable;
 mod text;
 
 pub use dict::{Lexicon, Pron};
+pub use numbers::{cardinal, ordinal, spoken_number, year};
 pub use phones::{Alphabet, Phone, CMU_PHONES};
 pub use syllable::{spell_syllable, syllabify};
 pub use text::{normalize, RefWord};

@@ -1,6 +1,8 @@
 //! Reference-text normalisation: from what a user typed to the words that are
 //! looked up and scored.
 
+use crate::numbers::{abbreviation, spoken_number};
+
 /// One word of the reference text, as it will be assessed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefWord {
@@ -10,18 +12,25 @@ pub struct RefWord {
     pub punct_after: Option<char>,
 }
 
-/// Split a reference text into words: lower-case, curly quotes straightened,
-/// surrounding punctuation removed (internal apostrophes kept), hyphenated and
-/// slashed compounds split into their parts. Tokens with no letter or digit vanish.
+/// Split a reference text into the words a reader says: lower-case, curly
+/// quotes straightened, markup tags and surrounding punctuation removed
+/// (internal apostrophes kept), hyphenated and slashed compounds split,
+/// numbers, ordinals, years, money, percentages and times spelled out,
+/// common abbreviations expanded and dotted initialisms split into letters.
+/// Tokens with no letter or digit vanish.
 ///
 /// ```
 /// use elocute_lexicon::normalize;
-/// let w = normalize("Hello, world! It’s well-known.");
+/// let w = normalize("Hello, world! It’s well-known: Dr. Who had 3 cats in the U.S.");
 /// let words: Vec<_> = w.iter().map(|w| w.word.as_str()).collect();
-/// assert_eq!(words, ["hello", "world", "it's", "well", "known"]);
+/// assert_eq!(
+///     words,
+///     ["hello", "world", "it's", "well", "known", "doctor", "who", "had", "three", "cats", "in", "the", "u", "s"]
+/// );
 /// assert_eq!(w[0].punct_after, Some(','));
 /// ```
 pub fn normalize(text: &str) -> Vec<RefWord> {
+    let text = strip_tags(text);
     let mut out: Vec<RefWord> = Vec::new();
     for token in text.split(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '/')) {
         let token: String = token
@@ -31,8 +40,16 @@ pub fn normalize(text: &str) -> Vec<RefWord> {
                 c => c,
             })
             .collect();
-        let is_core = |c: char| c.is_alphanumeric();
-        let (Some(first), Some(last)) = (token.find(is_core), token.rfind(is_core)) else {
+        if token == "&" {
+            out.push(RefWord {
+                word: "and".into(),
+                punct_after: None,
+            });
+            continue;
+        }
+        let lead = |c: char| c.is_alphanumeric() || matches!(c, '$' | '£' | '€');
+        let trail = |c: char| c.is_alphanumeric() || c == '%';
+        let (Some(first), Some(last)) = (token.find(lead), token.rfind(trail)) else {
             // A punctuation-only token belongs to the previous word (e.g. "word ,").
             if let (Some(prev), Some(p)) =
                 (out.last_mut(), token.chars().find(|c| is_break_punct(*c)))
@@ -42,16 +59,97 @@ pub fn normalize(text: &str) -> Vec<RefWord> {
             continue;
         };
         let last_end = last + token[last..].chars().next().map_or(1, char::len_utf8);
-        let core = &token[first..last_end];
-        let word: String = core
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '\'' || *c == '.')
-            .flat_map(char::to_lowercase)
-            .collect();
-        let punct_after = token[last_end..].chars().find(|c| is_break_punct(*c));
-        out.push(RefWord { word, punct_after });
+        if first >= last_end {
+            continue;
+        }
+        let core = token[first..last_end].to_lowercase();
+        let rest = &token[last_end..];
+        let punct_after = rest.chars().find(|c| is_break_punct(*c));
+        let words = spoken_words(&core, rest.starts_with('.'));
+        let n = words.len();
+        for (i, word) in words.into_iter().enumerate() {
+            out.push(RefWord {
+                word,
+                punct_after: if i + 1 == n { punct_after } else { None },
+            });
+        }
     }
     out
+}
+
+/// The words of one token (lower case, surrounding punctuation removed).
+fn spoken_words(core: &str, dotted: bool) -> Vec<String> {
+    if core.chars().any(|c| c.is_ascii_digit()) {
+        if let Some(w) = spoken_number(core) {
+            return w;
+        }
+        // Mixed letters and digits ("mp3", "b12"): each run on its own.
+        let mut out = Vec::new();
+        let mut run = String::new();
+        let flush = |run: &mut String, out: &mut Vec<String>| {
+            if run.is_empty() {
+                return;
+            }
+            let r = std::mem::take(run);
+            match r.parse::<u64>() {
+                Ok(n) => out.extend(crate::numbers::cardinal(n)),
+                Err(_) => out.extend(plain_words(&r)),
+            }
+        };
+        for c in core.chars() {
+            if !run.is_empty()
+                && run.chars().last().is_some_and(|p| p.is_ascii_digit()) != c.is_ascii_digit()
+            {
+                flush(&mut run, &mut out);
+            }
+            if c.is_alphanumeric() {
+                run.push(c);
+            } else {
+                flush(&mut run, &mut out);
+            }
+        }
+        flush(&mut run, &mut out);
+        return out;
+    }
+    let word: String = core
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '\'' || *c == '.')
+        .collect();
+    if dotted || word.contains('.') {
+        if let Some(a) = abbreviation(&word) {
+            return a.iter().map(|s| s.to_string()).collect();
+        }
+    }
+    plain_words(&word)
+}
+
+/// A word; dotted initialisms ("u.s") become their letters.
+fn plain_words(word: &str) -> Vec<String> {
+    word.split('.')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Remove markup such as `<speak>` or `<break time="1s"/>`.
+fn strip_tags(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('<') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => {
+                depth -= 1;
+                out.push(' ');
+            }
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.into()
 }
 
 /// Punctuation after which a reader is expected to pause.
@@ -78,6 +176,31 @@ mod tests {
     }
 
     #[test]
+    fn numbers_and_markup() {
+        assert_eq!(words("I have 3 cats."), ["i", "have", "three", "cats"]);
+        assert_eq!(
+            words("It costs $4.99 (20% off)"),
+            [
+                "it", "costs", "four", "dollars", "ninety", "nine", "cents", "twenty", "percent",
+                "off"
+            ]
+        );
+        assert_eq!(
+            words("<speak>hello <break time='1s'/> there</speak>"),
+            ["hello", "there"]
+        );
+        assert_eq!(words("mp3 & B12"), ["mp", "three", "and", "b", "twelve"]);
+        assert_eq!(
+            words("On May 5th, 1999"),
+            ["on", "may", "fifth", "nineteen", "ninety", "nine"]
+        );
+        assert_eq!(words("😀 !!"), Vec::<String>::new());
+        let w = normalize("at 3:30, then");
+        assert_eq!(w[2].word, "thirty");
+        assert_eq!(w[2].punct_after, Some(','));
+    }
+
+    #[test]
     fn pause_marks_follow_their_word() {
         let w = normalize("yes , no; maybe");
         assert_eq!(w[0].punct_after, Some(','));
@@ -86,10 +209,16 @@ mod tests {
     }
 
     #[test]
-    fn abbreviations_keep_inner_dots() {
+    fn abbreviations_and_initialisms() {
         assert_eq!(
             words("Mr. Smith, e.g. this."),
-            ["mr", "smith", "e.g", "this"]
+            ["mister", "smith", "for", "example", "this"]
         );
+        assert_eq!(
+            words("the U.S.A. and NATO"),
+            ["the", "u", "s", "a", "and", "nato"]
+        );
+        // Without its full stop a word is just a word.
+        assert_eq!(words("Dr Who"), ["dr", "who"]);
     }
 }

@@ -9,9 +9,11 @@
 //! ```
 
 mod config;
+mod rest;
 mod result;
 
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
+pub use rest::{to_rest, RestFormat};
 pub use result::{
     build, AssessmentResult, NBest, NBestPhoneme, Phoneme, PhonemeAssessment, RecognitionStatus,
     ReportInput, Syllable, TextAssessment, Word, WordAssessment, MISPRONUNCIATION_THRESHOLD,

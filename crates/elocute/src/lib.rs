@@ -27,8 +27,8 @@ pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
 pub use elocute_lexicon::{Alphabet, Lexicon};
 pub use elocute_model::{AcousticModel, Model, ModelConfig};
 pub use elocute_report::{
-    AssessmentResult, Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig,
-    RecognitionStatus,
+    to_rest, AssessmentResult, Dimension, GradingSystem, Granularity,
+    PronunciationAssessmentConfig, RecognitionStatus, RestFormat,
 };
 pub use elocute_score::{ScoreOptions, UtteranceScore};
 
