@@ -58,6 +58,8 @@ def model_json(model):
         "phones": phones,
         "silence": sil,
         "states_per_phone": model.mdef.n_emit,
+        # Frames are scored independently, so running in chunks is exact and bounds memory.
+        "chunk_frames": 128,
         "transitions": model.transitions(),
         "features": frontend.SPHINX_EN_US,
     }

@@ -52,9 +52,12 @@ if [ ! -x .venv/bin/python ] || ! cmp -s scripts/requirements-convert.txt .venv/
   cp scripts/requirements-convert.txt .venv/.requirements
 fi
 
-if [ ! -f models/ps-en-us-ptm/model.onnx ]; then
+# Rebuild the converted model when it is missing or the converter changed since it was built.
+stamp=$(cat scripts/convert_pocketsphinx.py scripts/psx/*.py scripts/requirements-convert.txt | sha256sum | cut -c1-16)
+if [ ! -f models/ps-en-us-ptm/model.onnx ] || [ "$(cat models/ps-en-us-ptm/.built-from 2>/dev/null)" != "$stamp" ]; then
   log "converting the pocketsphinx en-us model to ONNX"
   .venv/bin/python scripts/convert_pocketsphinx.py --out models/ps-en-us-ptm
+  echo "$stamp" > models/ps-en-us-ptm/.built-from
 fi
 
 log "building elocute (release)"

@@ -392,12 +392,17 @@ fn nbest_phonemes_list_candidates_best_first() {
 fn rest_layout_puts_scores_flat() {
     let dir = tmpdir("rest");
     let wav = speak(&dir, "gm", "Good morning.", 150);
-    let r = assessor().assess_file(&wav, &hundred("Good morning.")).unwrap();
+    let r = assessor()
+        .assess_file(&wav, &hundred("Good morning."))
+        .unwrap();
     let v = elocute::to_rest(&r, elocute::RestFormat::Detailed);
     assert_eq!(v["RecognitionStatus"], "Success");
     let nb = &v["NBest"][0];
     assert!(nb.get("PronunciationAssessment").is_none());
-    assert_eq!(nb["AccuracyScore"], serde_json::json!(r.nbest[0].pronunciation_assessment.accuracy_score));
+    assert_eq!(
+        nb["AccuracyScore"],
+        serde_json::json!(r.nbest[0].pronunciation_assessment.accuracy_score)
+    );
     assert!(nb["PronScore"].is_number());
     assert_eq!(nb["Words"][1]["Word"], "morning");
     assert!(nb["Words"][1]["ErrorType"].is_string());
@@ -414,9 +419,178 @@ fn numbers_in_the_reference_are_read_as_words() {
     let text = "I have 3 cats & 25 dogs.";
     let r = assessor().assess_file(&wav, &hundred(text)).unwrap();
     let words: Vec<_> = r.nbest[0].words.iter().map(|w| w.word.as_str()).collect();
-    assert_eq!(words, ["i", "have", "three", "cats", "and", "twenty", "five", "dogs"]);
+    assert_eq!(
+        words,
+        ["i", "have", "three", "cats", "and", "twenty", "five", "dogs"]
+    );
     assert_eq!(r.display_text, text);
     assert_eq!(r.nbest[0].lexical, "i have three cats and twenty five dogs");
     let three = &r.nbest[0].words[2];
-    assert!(three.pronunciation_assessment.accuracy_score > 50.0, "{three:?}");
+    assert!(
+        three.pronunciation_assessment.accuracy_score > 50.0,
+        "{three:?}"
+    );
+}
+
+fn prosody_config(text: &str) -> PronunciationAssessmentConfig {
+    let mut c = hundred(text);
+    c.enable_prosody_assessment = true;
+    c
+}
+
+fn word_error<'a>(r: &'a elocute::AssessmentResult, word: &str) -> &'a str {
+    &r.nbest[0]
+        .words
+        .iter()
+        .find(|w| w.word == word)
+        .unwrap()
+        .pronunciation_assessment
+        .error_type
+}
+
+#[test]
+fn a_long_pause_where_no_comma_is_is_an_unexpected_break() {
+    let dir = tmpdir("break");
+    let read = |name: &str, t: &str| {
+        elocute_audio::read_wav(speak(&dir, name, t, 150), Default::default()).unwrap()
+    };
+    let mut halting = read("a", "My sister likes to read books");
+    halting.extend(std::iter::repeat_n(0.0f32, 12_000));
+    halting.extend(read("b", "in the garden"));
+    let text = "My sister likes to read books in the garden.";
+    let r = assessor()
+        .assess_with_config(&halting, 16_000, &prosody_config(text))
+        .unwrap();
+    let word_in = &r.nbest[0].words[6];
+    assert_eq!(word_in.word, "in");
+    assert_eq!(
+        word_in.pronunciation_assessment.error_type, "UnexpectedBreak",
+        "{word_in:?}"
+    );
+    let b = &word_in
+        .pronunciation_assessment
+        .feedback
+        .as_ref()
+        .unwrap()
+        .prosody
+        .break_;
+    assert!(
+        b.unexpected_break.confidence >= 0.75 && b.break_length >= 6_000_000,
+        "{b:?}"
+    );
+    // The same reading without the pause has no break error anywhere.
+    let fluent = assessor()
+        .assess_file(speak(&dir, "c", text, 150), &prosody_config(text))
+        .unwrap();
+    for w in &fluent.nbest[0].words {
+        let b = &w
+            .pronunciation_assessment
+            .feedback
+            .as_ref()
+            .unwrap()
+            .prosody
+            .break_;
+        assert_eq!(b.error_types, ["None"], "{}: {b:?}", w.word);
+    }
+    let score =
+        |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.prosody_score.unwrap();
+    assert!(
+        score(&fluent) > score(&r),
+        "{} vs {}",
+        score(&fluent),
+        score(&r)
+    );
+    // Without prosody assessment there is no feedback and no ProsodyScore.
+    let plain = assessor()
+        .assess_with_config(&halting, 16_000, &hundred(text))
+        .unwrap();
+    assert!(plain.nbest[0]
+        .pronunciation_assessment
+        .prosody_score
+        .is_none());
+    assert!(plain.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.feedback.is_none()));
+    assert_eq!(word_error(&plain, "in"), "None");
+}
+
+#[test]
+fn no_pause_at_a_comma_is_a_missing_break() {
+    let dir = tmpdir("missing");
+    let text = "Yes, I know it.";
+    let rushed = assessor()
+        .assess_file(
+            speak(&dir, "rushed", "yes I know it", 170),
+            &prosody_config(text),
+        )
+        .unwrap();
+    assert_eq!(
+        word_error(&rushed, "i"),
+        "MissingBreak",
+        "{:?}",
+        rushed.nbest[0].words[1]
+    );
+    let paused = assessor()
+        .assess_file(speak(&dir, "paused", text, 170), &prosody_config(text))
+        .unwrap();
+    assert_eq!(
+        word_error(&paused, "i"),
+        "None",
+        "{:?}",
+        paused.nbest[0].words[1]
+    );
+}
+
+#[test]
+fn a_flat_reading_is_monotone_and_a_lively_one_is_not() {
+    let dir = tmpdir("monotone");
+    let text = "I went to the market and I bought some apples.";
+    let ssml = |range: &str| format!("<speak><prosody range=\"{range}\">{text}</prosody></speak>");
+    let synth = |name: &str, range: &str| {
+        let out = dir.join(format!("{name}.wav"));
+        let ok = std::process::Command::new("espeak-ng")
+            .args(["-v", "en-us", "-m", "-w"])
+            .arg(&out)
+            .arg(ssml(range))
+            .status()
+            .expect("espeak-ng is needed (run scripts/setup.sh)")
+            .success();
+        assert!(ok);
+        out
+    };
+    let flat = assessor()
+        .assess_file(synth("flat", "0%"), &prosody_config(text))
+        .unwrap();
+    let lively = assessor()
+        .assess_file(synth("lively", "x-high"), &prosody_config(text))
+        .unwrap();
+    let mono = |r: &elocute::AssessmentResult| {
+        r.nbest[0].words[0]
+            .pronunciation_assessment
+            .feedback
+            .as_ref()
+            .unwrap()
+            .prosody
+            .intonation
+            .clone()
+    };
+    assert_eq!(mono(&flat).error_types, ["Monotone"]);
+    assert!(mono(&flat).monotone.confidence >= 0.75);
+    assert!(mono(&lively).error_types.is_empty(), "{:?}", mono(&lively));
+    assert!(flat.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.error_type != "None"
+            || w.pronunciation_assessment
+                .feedback
+                .as_ref()
+                .unwrap()
+                .prosody
+                .intonation
+                .error_types
+                == ["Monotone"]));
+    let ps =
+        |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.prosody_score.unwrap();
+    assert!(ps(&lively) > ps(&flat) + 20.0);
 }

@@ -104,7 +104,7 @@ fi
 echo
 CLIP="$OUT/clip3s.wav"
 espeak-ng -v en-us -w "$OUT/clip_raw.wav" "Please call Stella and ask her to bring these things."
-sox "$OUT/clip_raw.wav" -r 16000 "$CLIP" pad 0 3 trim 0 3
+sox -V1 "$OUT/clip_raw.wav" -r 16000 "$CLIP" pad 0 3 trim 0 3
 TEXT="Please call Stella and ask her to bring these things."
 echo "== cold start: elocute assess on a $(soxi -D "$CLIP") s clip"
 L=$(load)

@@ -39,6 +39,7 @@ def build(model):
 
     const("axis1", np.array([1], np.int64))
     const("axis2", np.array([2], np.int64))
+    const("floor", np.array(-80.0, np.float32))
     maxima, parts = [], []
     for f in range(n_stream):
         iv = 1.0 / var[:, f].reshape(n_cb * n_density, dim)
@@ -51,7 +52,10 @@ def build(model):
         g = op("Add", [op("MatMul", [z, const(f"A{f}", A)], f"zA{f}"), const(f"C{f}", C)], f"g{f}")
         g = op("Reshape", [g, const(f"shape_g{f}", np.array([-1, n_cb, n_density], np.int64))], f"g3_{f}")
         mx = op("ReduceMax", [g, "axis2"], f"max{f}", keepdims=1)                            # [T, cb, 1]
-        e = op("Exp", [op("Sub", [g, mx], f"gm{f}")], f"e{f}")                                # [T, cb, k]
+        # Clamp at -80 so Exp never yields subnormals (they make the MatMuls below several times
+        # slower); exp(-80) is far below any mixture weight, so the scores do not change.
+        gm = op("Max", [op("Sub", [g, mx], f"gm{f}"), "floor"], f"gmc{f}")
+        e = op("Exp", [gm], f"e{f}")                                                          # [T, cb, k]
         outs = [f"e{f}_{c}" for c in range(n_cb)]
         nodes.append(helper.make_node("Split", [e], outs, axis=1, num_outputs=n_cb))         # [T, 1, k] each
         # 2-D operands make the per-codebook MatMuls real GEMMs (a [T, 1, k] operand runs as T GEMVs)

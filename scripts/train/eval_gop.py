@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--model", default=os.path.join(HERE, "..", "..", "models", "elocute-nn-v1", "model.onnx"))
     ap.add_argument("--scores", default="/work/shared/data/so762/train-scores.json")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--min-dur", type=int, default=3, help="min frames per phone in the NN alignment")
     ap.add_argument("--out", default="/work/data/nn/eval.json")
     args = ap.parse_args()
     import onnxruntime as ort
@@ -95,8 +96,8 @@ def main():
         best = lp.max(1)
         gsegs = segs[u]["phones"]
         words = [[PIDX[p.rstrip("012")] for p in w["phones"]] for w in scores[u]["words"]]
-        path, ph, opt = viterbi(lp, words)
-        nsegs = segments(path, ph, opt) if path is not None else None
+        path, ph, opt, first = viterbi(lp, words, args.min_dur)
+        nsegs = segments(path, ph, opt, first) if path is not None else None
         if nsegs is None or len(nsegs) != len(gsegs):
             continue
         for (a, b, p, score, acc, _), (na, nb, npp, _) in zip(gsegs, nsegs):
@@ -107,7 +108,7 @@ def main():
                          np.exp(lp[a:b, p]).mean(), np.exp(lp[na:nb, p]).mean()))
     R = np.array(rows)
     bad = R[:, 0] < 1.5
-    res = {"val_speakers": len(val_spk), "val_utts_scored": nutt, "phones": len(R),
+    res = {"nn_align_min_dur": args.min_dur, "val_speakers": len(val_spk), "val_utts_scored": nutt, "phones": len(R),
            "phones_below_1.5": int(bad.sum()),
            "frame_acc_all": fa[0] / fa[1], "frame_acc_good": fa[2] / fa[3],
            "ms_per_audio_second_eval": 1000 * t_nn / (frames_total / 100.0)}

@@ -5,26 +5,32 @@ import numpy as np
 SIL = 39
 
 
-def build_states(words):
-    """words: list of lists of phone indices -> (phone per state, optional flag, word per state)."""
-    ph, opt, wd = [SIL], [True], [-1]
-    for wi, w in enumerate(words):
+def build_states(words, min_dur=1):
+    """words: list of lists of phone indices -> (phone per state, optional flag, self-loop flag,
+    first-state-of-its-phone flag). Each word phone gets min_dur chained states (only the last one
+    loops), so a phone lasts at least min_dur frames."""
+    ph, opt, loop, first = [SIL], [True], [True], [True]
+    for w in words:
         for p in w:
-            ph.append(p)
-            opt.append(False)
-            wd.append(wi)
+            for k in range(min_dur):
+                ph.append(p)
+                opt.append(False)
+                loop.append(k == min_dur - 1)
+                first.append(k == 0)
         ph.append(SIL)
         opt.append(True)
-        wd.append(-1)
-    return np.array(ph), np.array(opt), np.array(wd)
+        loop.append(True)
+        first.append(True)
+    return np.array(ph), np.array(opt), np.array(loop), np.array(first)
 
 
-def viterbi(lp, words):
-    """lp [T, 40] log-posteriors; returns per frame state index (or None if T is too short)."""
-    ph, opt, _ = build_states(words)
+def viterbi(lp, words, min_dur=1):
+    """lp [T, 40] log-posteriors; returns (per frame state index or None if T is too short,
+    phone per state, optional flag per state, first-state flag per state)."""
+    ph, opt, loop, first = build_states(words, min_dur)
     S, T = len(ph), len(lp)
     if T < int((~opt).sum()):
-        return None, ph, opt
+        return None, ph, opt, first
     NEG = -1e30
     emit = lp[:, ph]  # [T, S]
     delta = np.full(S, NEG)
@@ -34,7 +40,7 @@ def viterbi(lp, words):
     skip_ok = np.zeros(S, bool)
     skip_ok[2:] = opt[1:-1]  # s-2 -> s allowed when s-1 is an optional SIL
     for t in range(1, T):
-        c0 = delta
+        c0 = np.where(loop, delta, NEG)
         c1 = np.concatenate(([NEG], delta[:-1]))
         c2 = np.where(skip_ok, np.concatenate(([NEG, NEG], delta[:-2])), NEG)
         stack = np.stack([c0, c1, c2])
@@ -45,19 +51,20 @@ def viterbi(lp, words):
     path = np.empty(T, np.int64)
     for t in range(T - 1, -1, -1):
         path[t] = s
-        s -= bp[t, s]
-    return path, ph, opt
+        s -= int(bp[t, s])
+    return path, ph, opt, first
 
 
-def segments(path, ph, opt):
-    """-> list of (start, end, phone, state) for the non-optional (word phone) states, in order."""
+def segments(path, ph, opt, first):
+    """-> list of (start, end, phone, state) for the word phones (their first state), in order."""
+    pid = np.cumsum(first) - 1  # phone-occurrence index per state
     out = []
     T = len(path)
     t = 0
     while t < T:
         s = path[t]
         e = t
-        while e < T and path[e] == s:
+        while e < T and pid[path[e]] == pid[s]:
             e += 1
         if not opt[s]:
             out.append((t, e, int(ph[s]), int(s)))

@@ -36,7 +36,7 @@ def cmudict():
     return d
 
 
-def align_all(sess, npz, words_of, out):
+def align_all(sess, npz, words_of, out, min_dur=1):
     d = np.load(npz)
     feats, off, ids = d["feats"], d["offsets"], d["ids"]
     res, fsc = {}, {}
@@ -48,12 +48,12 @@ def align_all(sess, npz, words_of, out):
             continue
         words, pscores = got
         lp = sess.run(["logpost"], {"feats": feats[off[i]:off[i + 1]]})[0]
-        path, ph, opt = viterbi(lp, words)
+        path, ph, opt, _ = viterbi(lp, words, min_dur)
         if path is None:
             continue
         # per-state expert score (-1 for SIL states), 2.0 when the corpus has no scores
         st = np.full(len(ph), -1.0, np.float32)
-        st[~opt] = pscores if pscores is not None else 2.0
+        st[~opt] = np.repeat(pscores, min_dur) if pscores is not None else 2.0
         res[u] = ph[path].astype(np.int8)
         fsc[u] = st[path]
     np.savez(out, labels=np.array(res, dtype=object), fscore=np.array(fsc, dtype=object))
@@ -69,6 +69,9 @@ def main():
     ap.add_argument("--tag", default="nn1")
     ap.add_argument("--scores", default="/work/shared/data/so762/train-scores.json")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--min-dur", type=int, default=1,
+                    help="min frames per phone (1 = what made elocute-nn-v1's pass-2 labels; 3 avoids "
+                         "the 1-2 frame phones that a 1-state alignment gives ~20%% of the phones)")
     args = ap.parse_args()
     import onnxruntime as ort
     so = ort.SessionOptions()
@@ -79,7 +82,7 @@ def main():
     align_all(sess, os.path.join(args.data, "so762.npz"),
               lambda u: ([[PIDX[p.rstrip("012")] for p in w["phones"]] for w in scores[u]["words"]],
                          [a for w in scores[u]["words"] for a in w["phones-accuracy"]]),
-              os.path.join(args.data, f"relabel_so762_{args.tag}.npz"))
+              os.path.join(args.data, f"relabel_so762_{args.tag}.npz"), args.min_dur)
     cd = cmudict()
     texts = dict(l.rstrip("\n").split("\t")[0::2][:2] for l in open(os.path.join(args.data, "tts.tsv")))
 
@@ -88,7 +91,7 @@ def main():
         return None if any(w is None for w in ws) else (ws, None)
 
     align_all(sess, os.path.join(args.data, "tts.npz"), tts_words,
-              os.path.join(args.data, f"relabel_tts_{args.tag}.npz"))
+              os.path.join(args.data, f"relabel_tts_{args.tag}.npz"), args.min_dur)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,10 @@ pub struct ModelConfig {
     pub silence: String,
     /// HMM states per phone; output column = `phone * states_per_phone + state`.
     pub states_per_phone: usize,
+    /// Run the model on at most this many frames at a time (bounds memory).
+    /// Only for models that score each frame independently of its neighbours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_frames: Option<usize>,
     /// HMM states per phone in the aligner (default `states_per_phone`). More
     /// states than output columns impose a minimum phone duration on a model
     /// with one output per phone; state `j` reads column `j * states_per_phone / hmm_states`.
@@ -359,7 +363,34 @@ impl AcousticModel for OnnxModel {
             Some(s) => s,
             None => self.new_session()?,
         };
-        let result = run(&mut session, &self.config, features);
+        let result = match self
+            .config
+            .chunk_frames
+            .filter(|&c| c > 0 && features.nrows() > c)
+        {
+            None => run(&mut session, &self.config, features),
+            Some(c) => {
+                let mut parts = Vec::new();
+                let mut start = 0;
+                while start < features.nrows() {
+                    let end = (start + c).min(features.nrows());
+                    match run(
+                        &mut session,
+                        &self.config,
+                        features.slice(ndarray::s![start..end, ..]),
+                    ) {
+                        Ok(p) => parts.push(p),
+                        Err(e) => {
+                            self.put_back(session);
+                            return Err(e);
+                        }
+                    }
+                    start = end;
+                }
+                let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+                ndarray::concatenate(Axis(0), &views).map_err(|e| Error::Runtime(e.to_string()))
+            }
+        };
         self.put_back(session);
         result
     }

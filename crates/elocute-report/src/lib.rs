@@ -15,6 +15,8 @@ mod result;
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 pub use rest::{to_rest, RestFormat};
 pub use result::{
-    build, AssessmentResult, NBest, NBestPhoneme, Phoneme, PhonemeAssessment, RecognitionStatus,
-    ReportInput, Syllable, TextAssessment, Word, WordAssessment, MISPRONUNCIATION_THRESHOLD,
+    build, AssessmentResult, BreakFeedback, Confidence, Feedback, IntonationFeedback,
+    MonotoneFeedback, NBest, NBestPhoneme, Phoneme, PhonemeAssessment, ProsodyFeedback,
+    RecognitionStatus, ReportInput, Syllable, TextAssessment, Word, WordAssessment,
+    MISPRONUNCIATION_THRESHOLD,
 };

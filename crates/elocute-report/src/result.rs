@@ -2,7 +2,8 @@
 
 use elocute_core::FRAME_TICKS;
 use elocute_lexicon::{spell_syllable, syllabify, Phone};
-use elocute_score::{PhoneScore, UtteranceScore};
+use elocute_prosody::Prosody;
+use elocute_score::{pron_score, PhoneScore, UtteranceScore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
@@ -117,6 +118,9 @@ pub struct TextAssessment {
     /// Fluency: pauses and rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fluency_score: Option<f64>,
+    /// Prosody: breaks and intonation (with `EnableProsodyAssessment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prosody_score: Option<f64>,
     /// Share of reference words spoken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completeness_score: Option<f64>,
@@ -151,8 +155,74 @@ pub struct Word {
 pub struct WordAssessment {
     /// Pronunciation accuracy.
     pub accuracy_score: f64,
-    /// `None`, `Mispronunciation` or (with miscue) `Omission`.
+    /// `None`, `Mispronunciation`, `UnexpectedBreak`, `MissingBreak`, `Monotone` or (with miscue) `Omission`.
     pub error_type: String,
+    /// Prosody feedback (with `EnableProsodyAssessment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Feedback>,
+}
+
+/// A word's feedback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Feedback {
+    /// Breaks and intonation.
+    pub prosody: ProsodyFeedback,
+}
+
+/// Breaks and intonation of a word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProsodyFeedback {
+    /// The pause before the word.
+    #[serde(rename = "Break")]
+    pub break_: BreakFeedback,
+    /// The utterance's intonation, copied onto each word.
+    pub intonation: IntonationFeedback,
+}
+
+/// The pause before a word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BreakFeedback {
+    /// `["UnexpectedBreak"]`, `["MissingBreak"]` or `["None"]` (confidence at least 0.75).
+    pub error_types: Vec<String>,
+    /// How sure a pause here is unexpected.
+    pub unexpected_break: Confidence,
+    /// How sure a pause the text asks for is missing.
+    pub missing_break: Confidence,
+    /// Length of the pause before the word, in ticks.
+    pub break_length: u64,
+}
+
+/// A 0-1 confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Confidence {
+    /// 0-1.
+    pub confidence: f64,
+}
+
+/// Intonation of the utterance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IntonationFeedback {
+    /// `["Monotone"]` or empty.
+    pub error_types: Vec<String>,
+    /// The monotone verdict and its components.
+    pub monotone: MonotoneFeedback,
+}
+
+/// How monotone the reading is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MonotoneFeedback {
+    /// 0-1 overall.
+    pub confidence: f64,
+    /// 0-1 from pitch slopes within words.
+    pub word_pitch_slope_confidence: f64,
+    /// 0-1 from pitch changes between syllables.
+    pub syllable_pitch_delta_confidence: f64,
 }
 
 /// One syllable.
@@ -223,6 +293,8 @@ pub struct ReportInput<'a> {
     pub id: &'a str,
     /// Frames of speech below which the audio counts as silent.
     pub min_speech_frames: usize,
+    /// Prosody, when assessed.
+    pub prosody: Option<&'a Prosody>,
     /// The CMU phone of each model phone id (`None` for silence and noises),
     /// for naming spoken-phoneme candidates.
     pub model_phones: &'a [Option<Phone>],
@@ -261,12 +333,49 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
         for (w, (word, pron)) in input.words.iter().zip(input.prons).enumerate() {
             let ws = &s.words[w];
             let acc = z(ws.accuracy);
+            let wp = input.prosody.and_then(|p| p.words.get(w));
             let error = if silent || (c.enable_miscue && !ws.spoken) {
                 "Omission"
             } else if acc < MISPRONUNCIATION_THRESHOLD {
                 "Mispronunciation"
             } else {
-                "None"
+                wp.and_then(|p| p.break_errors.first().copied().filter(|e| *e != "None"))
+                    .or_else(|| wp.and_then(|p| p.intonation_errors.first().copied()))
+                    .unwrap_or("None")
+            };
+            let r4 = |v: f64| (v * 1e4).round() / 1e4;
+            let feedback = match (input.prosody, wp) {
+                (Some(p), Some(wp)) => Some(Feedback {
+                    prosody: ProsodyFeedback {
+                        break_: BreakFeedback {
+                            error_types: wp.break_errors.iter().map(|e| e.to_string()).collect(),
+                            unexpected_break: Confidence {
+                                confidence: r4(wp.unexpected_break),
+                            },
+                            missing_break: Confidence {
+                                confidence: r4(wp.missing_break),
+                            },
+                            break_length: ticks(wp.break_frames),
+                        },
+                        intonation: IntonationFeedback {
+                            error_types: wp
+                                .intonation_errors
+                                .iter()
+                                .map(|e| e.to_string())
+                                .collect(),
+                            monotone: MonotoneFeedback {
+                                confidence: r4(p.monotone.confidence),
+                                word_pitch_slope_confidence: r4(p
+                                    .monotone
+                                    .word_pitch_slope_confidence),
+                                syllable_pitch_delta_confidence: r4(p
+                                    .monotone
+                                    .syllable_pitch_delta_confidence),
+                            },
+                        },
+                    },
+                }),
+                _ => None,
             };
             let word_phones: Vec<&PhoneScore> = phones.by_ref().take(pron.len()).collect();
             let mut phonemes = Vec::new();
@@ -319,6 +428,7 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
                 pronunciation_assessment: WordAssessment {
                     accuracy_score: scale(acc, 0),
                     error_type: error.to_string(),
+                    feedback,
                 },
                 syllables,
                 phonemes,
@@ -348,8 +458,12 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             pronunciation_assessment: TextAssessment {
                 accuracy_score: scale(z(s.accuracy), 1),
                 fluency_score: opt(s.fluency),
+                prosody_score: input.prosody.and_then(|p| opt(p.score)),
                 completeness_score: opt(s.completeness),
-                pron_score: opt(s.pron),
+                pron_score: opt(match input.prosody {
+                    Some(p) => pron_score(&[s.accuracy, s.fluency, s.completeness, p.score]),
+                    None => s.pron,
+                }),
             },
             words,
         }],

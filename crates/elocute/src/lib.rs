@@ -76,6 +76,7 @@ pub struct Assessor {
     model_phones: Vec<Option<elocute_lexicon::Phone>>,
     limits: AudioLimits,
     score_options: ScoreOptions,
+    pitch: elocute_prosody::PitchTracker,
 }
 
 impl std::fmt::Debug for Assessor {
@@ -154,6 +155,7 @@ impl Assessor {
             phone_ids,
             silence,
             model_phones,
+            pitch: elocute_prosody::PitchTracker::new(elocute_prosody::PitchConfig::default()),
             limits: AudioLimits::default(),
             score_options,
         })
@@ -258,6 +260,33 @@ impl Assessor {
                 ..self.score_options.clone()
             },
         );
+        let prosody = config.enable_prosody_assessment.then(|| {
+            let timings: Vec<elocute_prosody::WordTiming> = scores
+                .words
+                .iter()
+                .enumerate()
+                .map(|(w, ws)| {
+                    let phones: Vec<_> = scores.phones.iter().filter(|p| p.word == w).collect();
+                    let syllables = elocute_lexicon::syllabify(&prons[w])
+                        .into_iter()
+                        .filter_map(|r| {
+                            Some((phones.get(r.start)?.start, phones.get(r.end - 1)?.end))
+                        })
+                        .collect();
+                    elocute_prosody::WordTiming {
+                        start: ws.start,
+                        end: ws.end,
+                        syllables,
+                        punct_after: punct[w],
+                    }
+                })
+                .collect();
+            let opts = elocute_prosody::ProsodyOptions {
+                frame_seconds: self.score_options.frame_seconds,
+                ..Default::default()
+            };
+            elocute_prosody::assess(&self.pitch.track(audio), &timings, &opts)
+        });
         let id = content_id(audio, config);
         Ok(elocute_report::build(elocute_report::ReportInput {
             config,
@@ -267,6 +296,7 @@ impl Assessor {
             id: &id,
             min_speech_frames: MIN_SPEECH_FRAMES,
             model_phones: &self.model_phones,
+            prosody: prosody.as_ref(),
         }))
     }
 }
