@@ -594,3 +594,62 @@ fn a_flat_reading_is_monotone_and_a_lively_one_is_not() {
         |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.prosody_score.unwrap();
     assert!(ps(&lively) > ps(&flat) + 20.0);
 }
+
+#[test]
+fn a_dropped_word_is_an_omission_with_miscue_only() {
+    let dir = tmpdir("omission");
+    let dropped = speak(
+        &dir,
+        "dropped",
+        "The brown fox jumps over the lazy dog",
+        150,
+    );
+    let mut c = hundred(FOX);
+    c.enable_miscue = true;
+    let r = assessor().assess_file(&dropped, &c).unwrap();
+    let errors: Vec<_> = r.nbest[0]
+        .words
+        .iter()
+        .map(|w| {
+            (
+                w.word.as_str(),
+                w.pronunciation_assessment.error_type.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(errors[1], ("quick", "Omission"), "{errors:?}");
+    assert_eq!(
+        errors.iter().filter(|e| e.1 == "Omission").count(),
+        1,
+        "{errors:?}"
+    );
+    let quick = &r.nbest[0].words[1];
+    assert_eq!(
+        (
+            quick.duration,
+            quick.pronunciation_assessment.accuracy_score
+        ),
+        (0, 0.0)
+    );
+    assert!(
+        r.nbest[0]
+            .pronunciation_assessment
+            .completeness_score
+            .unwrap()
+            < 100.0
+    );
+    // The clean reading omits nothing.
+    let full = assessor()
+        .assess_file(speak(&dir, "full", FOX, 150), &c)
+        .unwrap();
+    assert!(full.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.error_type != "Omission" && w.duration > 0));
+    // Without miscue the words are exactly the reference and none is an omission.
+    let plain = assessor().assess_file(&dropped, &hundred(FOX)).unwrap();
+    assert!(plain.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.error_type != "Omission" && w.duration > 0));
+}

@@ -43,6 +43,8 @@ pub struct Topology {
     pub silence: usize,
     /// Log score added when an optional silence is taken (negative discourages it).
     pub silence_penalty: f32,
+    /// When set, a reference word may be skipped (omitted) at this log score.
+    pub omission_penalty: Option<f32>,
 }
 
 impl Topology {
@@ -55,6 +57,7 @@ impl Topology {
             transitions: vec![vec![(half, half); states]; phones],
             silence,
             silence_penalty: 0.0,
+            omission_penalty: None,
         }
     }
 }
@@ -106,7 +109,7 @@ struct State {
     seg: usize,
     stay: f32,
     /// Up to two predecessors: (state index, log score of the move).
-    preds: [(u32, f32); 2],
+    preds: [(u32, f32); 4],
     npreds: u8,
 }
 
@@ -173,13 +176,26 @@ pub fn align(
         }
         segs.push(sil(&segs));
     }
-    let min_frames = words.iter().map(Vec::len).sum::<usize>() * spp;
+    let min_frames = match topo.omission_penalty {
+        Some(_) => spp,
+        None => words.iter().map(Vec::len).sum::<usize>() * spp,
+    };
     if frames < min_frames {
         return Err(Error::Alignment(format!(
             "{frames} frames of audio are too few for {min_frames} frames of reference phones"
         )));
     }
 
+    // Segment index of silence k (before word k; k = words.len() is the final one) and of word k's first phone.
+    let mut sil_seg = Vec::with_capacity(words.len() + 1);
+    let mut word_seg = Vec::with_capacity(words.len());
+    for (i, sg) in segs.iter().enumerate() {
+        match sg.word {
+            None => sil_seg.push(i),
+            Some(_) if sg.index == 0 => word_seg.push(i),
+            _ => {}
+        }
+    }
     let mut states: Vec<State> = Vec::with_capacity(segs.len() * spp);
     let mut seg_first = Vec::with_capacity(segs.len());
     for (si, seg) in segs.iter().enumerate() {
@@ -191,7 +207,7 @@ pub fn align(
                 column: seg.phone * cpp + j * cpp / spp,
                 seg: si,
                 stay,
-                preds: [(0, 0.0); 2],
+                preds: [(0, 0.0); 4],
                 npreds: 0,
             };
             let mut push = |from: usize, lp: f32| {
@@ -216,6 +232,26 @@ pub fn align(
                         states.len() - 1 - spp,
                         topo.transitions[before.phone][spp - 1].1,
                     );
+                }
+                // Omitting the word before this unit: come from whatever preceded that word.
+                if let (Some(pen), true) =
+                    (topo.omission_penalty, seg.word.is_none() || seg.index == 0)
+                {
+                    let k = match seg.word {
+                        Some(w) => w,                                               // first phone of word w
+                        None => sil_seg.iter().position(|&x| x == si).unwrap_or(0), // silence k
+                    };
+                    // The word skipped is k - 1: its preceding silence, and the word before that.
+                    if k >= 1 {
+                        let sil_before = sil_seg[k - 1];
+                        let exit = |seg_i: usize| seg_i * spp + spp - 1;
+                        let lp = |seg_i: usize| topo.transitions[segs[seg_i].phone][spp - 1].1;
+                        push(exit(sil_before), lp(sil_before) + pen);
+                        if seg.word.is_some() && k >= 2 {
+                            let last_of_prev = sil_before - 1;
+                            push(exit(last_of_prev), lp(last_of_prev) + pen);
+                        }
+                    }
                 }
             }
             states.push(st);
@@ -244,6 +280,10 @@ pub fn align(
     };
     delta[0] = topo.silence_penalty + emit(0, &states[0]);
     delta[first_word] = emit(0, &states[first_word]);
+    if let (Some(pen), Some(&w1)) = (topo.omission_penalty, word_seg.get(1)) {
+        // The first word omitted: start in the second.
+        delta[w1 * spp] = pen + emit(0, &states[w1 * spp]);
+    }
     for t in 1..frames {
         let row = &mut back[t * n..(t + 1) * n];
         for (s, st) in states.iter().enumerate() {
@@ -266,11 +306,18 @@ pub fn align(
     // End in the last state of the final silence or of the last word's last phone.
     let last_sil = n - 1;
     let last_phone = n - 1 - spp;
-    let mut s = if delta[last_sil] >= delta[last_phone] {
-        last_sil
-    } else {
-        last_phone
-    };
+    let mut ends = vec![(last_sil, 0.0), (last_phone, 0.0)];
+    if let (Some(pen), true) = (topo.omission_penalty, words.len() >= 2) {
+        // The last word omitted, without a final silence: end in the word before it.
+        ends.push((sil_seg[words.len() - 1] * spp - 1, pen));
+        // ...or in the silence before it.
+        ends.push((sil_seg[words.len() - 1] * spp + spp - 1, pen));
+    }
+    let mut s = ends
+        .iter()
+        .copied()
+        .max_by(|a, b| (delta[a.0] + a.1).total_cmp(&(delta[b.0] + b.1)))
+        .map_or(last_sil, |e| e.0);
     let score = delta[s];
     if !score.is_finite() {
         return Err(Error::Alignment(
@@ -302,6 +349,45 @@ pub fn align(
                 .with_index(si),
             ),
         }
+    }
+    // Omitted words get zero-length phones where they would have been, in reference order.
+    if topo.omission_penalty.is_some() {
+        let mut said = vec![false; words.len()];
+        for p in &out {
+            if let Some(w) = segs[p.index].word {
+                said[w] = true;
+            }
+        }
+        let mut with_gaps =
+            Vec::with_capacity(out.len() + words.iter().map(Vec::len).sum::<usize>());
+        let mut next_word = 0;
+        let flush = |upto: usize, at: usize, v: &mut Vec<PhoneSeg>, next_word: &mut usize| {
+            while *next_word < upto {
+                if !said[*next_word] {
+                    let first = word_seg[*next_word];
+                    for i in 0..words[*next_word].len() {
+                        v.push(
+                            PhoneSeg {
+                                start: at,
+                                end: at,
+                                ..segs[first + i]
+                            }
+                            .with_index(first + i),
+                        );
+                    }
+                }
+                *next_word += 1;
+            }
+        };
+        for p in out {
+            if let Some(w) = segs[p.index].word {
+                flush(w, p.start, &mut with_gaps, &mut next_word);
+                next_word = next_word.max(w + 1);
+            }
+            with_gaps.push(p);
+        }
+        flush(words.len(), frames, &mut with_gaps, &mut next_word);
+        out = with_gaps;
     }
     // Restore the within-word index (the segment index was used as a run key above).
     let mut words_out = vec![
@@ -425,6 +511,45 @@ mod tests {
         let p: Vec<_> = al.word_phones().map(|p| p.end - p.start).collect();
         assert!(p.iter().all(|&d| d >= 3), "{p:?}");
         assert_eq!(al.phones.last().unwrap().end, truth.len());
+    }
+
+    #[test]
+    fn omission_lets_a_word_be_skipped() {
+        // Reference words [1], [2], [3]; the audio says 1 then 3.
+        let truth = [0, 1, 1, 1, 0, 3, 3, 3, 0];
+        let em = scores(&truth, 4);
+        let plain = Topology::uniform(4, 1, 0);
+        let forced = align(em.view(), &[vec![1], vec![2], vec![3]], &plain).unwrap();
+        assert!(
+            forced.words.iter().all(|w| w.end > w.start),
+            "without miscue every word gets frames"
+        );
+        let miscue = Topology {
+            omission_penalty: Some(-3.0),
+            ..plain.clone()
+        };
+        let al = align(em.view(), &[vec![1], vec![2], vec![3]], &miscue).unwrap();
+        assert_eq!(al.words[1].start, al.words[1].end, "{al:?}");
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
+        assert_eq!(al.words[2], WordSeg { start: 5, end: 8 });
+        // Every reference phone is still listed, in reference order.
+        let ph: Vec<_> = al.word_phones().map(|p| (p.word, p.phone)).collect();
+        assert_eq!(ph, [(Some(0), 1), (Some(1), 2), (Some(2), 3)]);
+        // A word said well is not skipped, and the first and last words can go too.
+        let al = align(
+            scores(&[0, 2, 2, 0], 4).view(),
+            &[vec![1], vec![2], vec![3]],
+            &miscue,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                al.words[0].end - al.words[0].start,
+                al.words[2].end - al.words[2].start
+            ),
+            (0, 0)
+        );
+        assert_eq!(al.words[1], WordSeg { start: 1, end: 3 });
     }
 
     #[test]

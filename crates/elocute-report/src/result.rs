@@ -334,7 +334,8 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             let ws = &s.words[w];
             let acc = z(ws.accuracy);
             let wp = input.prosody.and_then(|p| p.words.get(w));
-            let error = if silent || (c.enable_miscue && !ws.spoken) {
+            // With miscue, a word the aligner skipped (no frames) was omitted.
+            let error = if silent || (c.enable_miscue && ws.end <= ws.start) {
                 "Omission"
             } else if acc < MISPRONUNCIATION_THRESHOLD {
                 "Mispronunciation"

@@ -184,8 +184,14 @@ pub fn score(
             }
         }
         let n = (end - start).max(1) as f64;
-        let lpp = lpp / n;
-        let lpr = ratio[seg.phone] / n;
+        // A phone the aligner skipped (an omitted word) was not said at all.
+        let omitted = end <= start;
+        let lpp = if omitted { f64::NEG_INFINITY } else { lpp / n };
+        let lpr = if omitted {
+            f64::NEG_INFINITY
+        } else {
+            ratio[seg.phone] / n
+        };
         // Every candidate is scored like the expected phone, so the expected
         // phone's entry in the list equals its AccuracyScore.
         let mut nbest: Vec<(usize, f64)> = opts
@@ -194,7 +200,7 @@ pub fn score(
             .map(|&q| (q, opts.calibration.accuracy(ratio[q] / n)))
             .collect();
         nbest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        nbest.truncate(opts.nbest);
+        nbest.truncate(if omitted { 0 } else { opts.nbest });
         phones.push(PhoneScore {
             word: seg.word.unwrap_or(0),
             index: seg.index,

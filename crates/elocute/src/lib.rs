@@ -38,6 +38,10 @@ pub const DEFAULT_MODEL: &str = "ps-en-us-ptm";
 /// Less speech than this (frames of 10 ms) counts as a silent recording.
 const MIN_SPEECH_FRAMES: usize = 10;
 
+/// Log score of skipping a reference word when miscue is on: the aligner
+/// omits a word only when forcing it into the audio costs more than this.
+const OMISSION_PENALTY: f32 = -40.0;
+
 /// Frames quieter than this (dB re full scale) cannot hold speech.
 const AUDIBLE_DB: f32 = -60.0;
 
@@ -130,6 +134,7 @@ impl Assessor {
             transitions,
             silence,
             silence_penalty: 0.0,
+            omission_penalty: None,
         };
         let score_options = ScoreOptions {
             frame_seconds: model.extractor().frame_shift_seconds(),
@@ -243,7 +248,15 @@ impl Assessor {
             words.push(r.word.clone());
         }
         let frames = self.model.frame_scores(audio)?;
-        let alignment = elocute_align::align(frames.state_scores.view(), &ids, &self.topology)?;
+        let alignment = if config.enable_miscue {
+            let topo = Topology {
+                omission_penalty: Some(OMISSION_PENALTY),
+                ..self.topology.clone()
+            };
+            elocute_align::align(frames.state_scores.view(), &ids, &topo)?
+        } else {
+            elocute_align::align(frames.state_scores.view(), &ids, &self.topology)?
+        };
         let punct: Vec<bool> = refs.iter().map(|r| r.punct_after.is_some()).collect();
         let audible: Vec<bool> = elocute_audio::frame_levels_db(audio)
             .iter()
