@@ -70,21 +70,7 @@ pub fn test_signal(seconds: f64, rate: u32) -> Vec<f32> {
 
 /// The aligner topology `elocute::Assessor` builds from a model's config.
 pub fn topology(cfg: &ModelConfig) -> Topology {
-    let half = 0.5f32.ln();
-    Topology {
-        states_per_phone: cfg.num_hmm_states(),
-        columns_per_phone: cfg.states_per_phone,
-        transitions: cfg
-            .phones
-            .iter()
-            .map(|p| match cfg.transitions.get(p) {
-                Some(t) => t.iter().map(|[stay, go]| (*stay, *go)).collect(),
-                None => vec![(half, half); cfg.num_hmm_states()],
-            })
-            .collect(),
-        silence: cfg.phone_id(&cfg.silence).expect("silence phone"),
-        silence_penalty: 0.0,
-    }
+    elocute::topology_for(cfg, cfg.phone_id(&cfg.silence).expect("silence phone"))
 }
 
 /// The reference as the pipeline sees it.

@@ -68,6 +68,28 @@ pub fn default_model_dir() -> PathBuf {
         .unwrap_or(built_in)
 }
 
+/// The aligner's HMM topology for a model: its states per phone, score
+/// columns per phone and transitions (0.5/0.5 where the model gives none).
+pub fn topology_for(cfg: &ModelConfig, silence: usize) -> Topology {
+    let half = 0.5f32.ln();
+    let transitions = cfg
+        .phones
+        .iter()
+        .map(|p| match cfg.transitions.get(p) {
+            Some(t) => t.iter().map(|[stay, go]| (*stay, *go)).collect(),
+            None => vec![(half, half); cfg.num_hmm_states()],
+        })
+        .collect();
+    Topology {
+        states_per_phone: cfg.num_hmm_states(),
+        columns_per_phone: cfg.states_per_phone,
+        transitions,
+        silence,
+        silence_penalty: 0.0,
+        omission_penalty: None,
+    }
+}
+
 /// A loaded assessment engine. `Send + Sync`: load once, share everywhere.
 pub struct Assessor {
     model: Model,
@@ -119,23 +141,7 @@ impl Assessor {
         let silence = cfg
             .phone_id(&cfg.silence)
             .ok_or_else(|| bad("no silence phone".into()))?;
-        let half = 0.5f32.ln();
-        let transitions = cfg
-            .phones
-            .iter()
-            .map(|p| match cfg.transitions.get(p) {
-                Some(t) => t.iter().map(|[stay, go]| (*stay, *go)).collect(),
-                None => vec![(half, half); cfg.num_hmm_states()],
-            })
-            .collect();
-        let topology = Topology {
-            states_per_phone: cfg.num_hmm_states(),
-            columns_per_phone: cfg.states_per_phone,
-            transitions,
-            silence,
-            silence_penalty: 0.0,
-            omission_penalty: None,
-        };
+        let topology = topology_for(cfg, silence);
         let score_options = ScoreOptions {
             frame_seconds: model.extractor().frame_shift_seconds(),
             candidates: phone_ids.clone(),
