@@ -653,3 +653,32 @@ fn a_dropped_word_is_an_omission_with_miscue_only() {
         .iter()
         .all(|w| w.pronunciation_assessment.error_type != "Omission" && w.duration > 0));
 }
+
+#[test]
+fn scenario_id_selects_a_scoring_profile() {
+    let dir = tmpdir("scenario");
+    let wav = speak(&dir, "rod", "I like rod apples and green pears.", 140);
+    let text = "I like red apples and green pears.";
+    let flagged = |id: &str| {
+        let mut c = hundred(text);
+        c.scenario_id = id.into();
+        let r = assessor().assess_file(&wav, &c).unwrap();
+        r.nbest[0]
+            .words
+            .iter()
+            .filter(|w| w.pronunciation_assessment.error_type == "Mispronunciation")
+            .count()
+    };
+    let (lenient, default, strict) = (flagged("lenient"), flagged(""), flagged("strict"));
+    assert!(
+        lenient <= default && default <= strict && lenient < strict,
+        "{lenient} {default} {strict}"
+    );
+    let mut c = hundred(text);
+    c.scenario_id = "00000000-0000-0000-0000-000000000000".into();
+    let e = assessor().assess_file(&wav, &c).unwrap_err();
+    assert!(
+        matches!(e, Error::Config(_)) && e.to_string().contains("ScenarioId"),
+        "{e}"
+    );
+}

@@ -11,6 +11,7 @@
 mod config;
 mod rest;
 mod result;
+mod scenario;
 
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 pub use rest::{to_rest, RestFormat};
@@ -20,3 +21,4 @@ pub use result::{
     RecognitionStatus, ReportInput, Syllable, TextAssessment, Word, WordAssessment,
     MISPRONUNCIATION_THRESHOLD,
 };
+pub use scenario::{scenario, Scenario};

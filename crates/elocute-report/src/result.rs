@@ -8,7 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 
-/// Below this word accuracy (0-100) a word is a `Mispronunciation`, as the service documents.
+/// Below this word accuracy (0-100) a word is a `Mispronunciation`, as the
+/// service documents (the default scenario's threshold).
 pub const MISPRONUNCIATION_THRESHOLD: f64 = 60.0;
 
 /// Outcome of recognition, serialised as the SDK's number (`Success` is 0).
@@ -293,6 +294,8 @@ pub struct ReportInput<'a> {
     pub id: &'a str,
     /// Frames of speech below which the audio counts as silent.
     pub min_speech_frames: usize,
+    /// Thresholds of the chosen `ScenarioId`.
+    pub scenario: &'a crate::Scenario,
     /// Prosody, when assessed.
     pub prosody: Option<&'a Prosody>,
     /// The CMU phone of each model phone id (`None` for silence and noises),
@@ -337,7 +340,7 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             // With miscue, a word the aligner skipped (no frames) was omitted.
             let error = if silent || (c.enable_miscue && ws.end <= ws.start) {
                 "Omission"
-            } else if acc < MISPRONUNCIATION_THRESHOLD {
+            } else if acc < input.scenario.mispronunciation_threshold {
                 "Mispronunciation"
             } else {
                 wp.and_then(|p| p.break_errors.first().copied().filter(|e| *e != "None"))

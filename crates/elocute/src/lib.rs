@@ -236,6 +236,7 @@ impl Assessor {
         audio: &[f32],
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
+        let scenario = elocute_report::scenario(&config.scenario_id)?;
         let refs = elocute_lexicon::normalize(&config.reference_text);
         if refs.is_empty() {
             return Err(Error::EmptyReference);
@@ -302,6 +303,7 @@ impl Assessor {
                 .collect();
             let opts = elocute_prosody::ProsodyOptions {
                 frame_seconds: self.score_options.frame_seconds,
+                error_threshold: scenario.prosody_error_threshold,
                 ..Default::default()
             };
             elocute_prosody::assess(&self.pitch.track(audio), &timings, &opts)
@@ -316,6 +318,7 @@ impl Assessor {
             min_speech_frames: MIN_SPEECH_FRAMES,
             model_phones: &self.model_phones,
             prosody: prosody.as_ref(),
+            scenario,
         }))
     }
 }
