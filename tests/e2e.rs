@@ -682,3 +682,34 @@ fn scenario_id_selects_a_scoring_profile() {
         "{e}"
     );
 }
+
+#[test]
+fn the_neural_model_loads_through_the_same_interface() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/elocute-nn-v1");
+    let nn = Assessor::new(&dir, elocute::Lexicon::cmudict())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    assert_eq!(nn.model().config().name, "elocute-nn-v1");
+    assert_eq!(
+        nn.model().config().output_kind,
+        elocute::OutputKind::Logpost
+    );
+    let tmp = tmpdir("nn");
+    let wav = speak(&tmp, "fox", FOX, 150);
+    let right = nn.assess_file(&wav, &hundred(FOX)).unwrap();
+    let wrong = nn
+        .assess_file(&wav, &hundred("She sells sea shells by the sea shore."))
+        .unwrap();
+    // v1 separates a wrong text far less than the GMM does (see models/elocute-nn-v1/README.md).
+    let acc = |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.accuracy_score;
+    assert!(
+        acc(&right) > acc(&wrong),
+        "{} vs {}",
+        acc(&right),
+        acc(&wrong)
+    );
+    let mut end = 0;
+    for w in &right.nbest[0].words {
+        assert!(w.offset >= end && w.duration >= 300_000, "{w:?}");
+        end = w.offset + w.duration;
+    }
+}

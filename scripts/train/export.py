@@ -49,10 +49,18 @@ def main():
     desc = (f"elocute's own frame phone classifier: {ck['params']/1e6:.2f} M-parameter dilated 1-D conv "
             f"stack over 80-dim log-mel fbank (per-utterance mean normalisation and +-{model.radius} "
             f"frames of context inside the graph), trained on speechocean762 train-split speakers "
-            f"(phones scored 2.0) and synthetic TTS speech; log-posteriors over 39 CMU phones + SIL.")
+            f"(frames of phones scored 2.0, and silence)"
+            + (" and synthetic TTS speech" if a.get("relabel_tts") else "")
+            + "; log-posteriors over 39 CMU phones + SIL.")
     meta = {"name": "elocute-nn-v1", "description": desc, "onnx": "model.onnx", "input": "feats",
             "output": "logpost", "output_kind": "logpost", "phones": PHONES, "silence": "SIL",
-            "states_per_phone": 1, "features": FBANK80}
+            "states_per_phone": 1,
+            # Three HMM states on the one output per phone: a phone lasts at least 30 ms (better GOP on validation).
+            "hmm_states": 3,
+            # GOP-to-score map for this model's softer posteriors: phones experts rate 2.0 average
+            # about 86 on the validation speakers (the GMM's default map would score wrong texts ~86).
+            "gop_calibration": {"midpoint": -3.0, "slope": 1.0},
+            "features": FBANK80}
     with open(os.path.join(args.out, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
@@ -86,7 +94,7 @@ def main():
     print(f"export: {path} {size/1e6:.2f} MB, onnxruntime vs torch max abs diff {worst:.2e}; "
           f"per audio second on 1 thread (20 runs on 10 s): wall median {ms:.2f} ms, wall min "
           f"{ms_min:.2f} ms, CPU time median {cpu:.2f} ms (wall is inflated on a busy machine)", flush=True)
-    with open(os.path.join(os.path.dirname(args.ckpt), "export.json"), "w") as f:
+    with open(os.path.splitext(args.ckpt)[0] + "_export.json", "w") as f:
         json.dump({"size_bytes": size, "max_abs_diff": worst, "ms_per_audio_second": ms,
                    "ms_per_audio_second_min": ms_min, "cpu_ms_per_audio_second": cpu,
                    "params": ck["params"], "train_seconds": ck["train_seconds"]}, f, indent=1)

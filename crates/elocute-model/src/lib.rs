@@ -56,6 +56,10 @@ pub struct ModelConfig {
     pub silence: String,
     /// HMM states per phone; output column = `phone * states_per_phone + state`.
     pub states_per_phone: usize,
+    /// Logistic map from a phone's GOP (mean log posterior ratio) to 0-100,
+    /// fitted for this model's posteriors; the scorer's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gop_calibration: Option<GopCalibration>,
     /// Run the model on at most this many frames at a time (bounds memory).
     /// Only for models that score each frame independently of its neighbours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +155,16 @@ impl ModelConfig {
     pub fn num_outputs(&self) -> usize {
         self.phones.len() * self.states_per_phone
     }
+}
+
+/// `accuracy = 100 / (1 + exp(-slope · (gop - midpoint)))`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GopCalibration {
+    /// GOP that scores 50.
+    pub midpoint: f64,
+    /// Steepness.
+    pub slope: f64,
 }
 
 /// The seam every acoustic model implements: features in, state scores out.

@@ -25,7 +25,7 @@ pub use elocute_align::{Alignment, Topology};
 pub use elocute_audio::AudioLimits;
 pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
 pub use elocute_lexicon::{Alphabet, Lexicon};
-pub use elocute_model::{AcousticModel, Model, ModelConfig};
+pub use elocute_model::{AcousticModel, Model, ModelConfig, OutputKind};
 pub use elocute_report::{
     to_rest, AssessmentResult, Dimension, GradingSystem, Granularity,
     PronunciationAssessmentConfig, RecognitionStatus, RestFormat,
@@ -145,6 +145,13 @@ impl Assessor {
         let score_options = ScoreOptions {
             frame_seconds: model.extractor().frame_shift_seconds(),
             candidates: phone_ids.clone(),
+            calibration: cfg
+                .gop_calibration
+                .map(|c| elocute_score::Calibration {
+                    midpoint: c.midpoint,
+                    slope: c.slope,
+                })
+                .unwrap_or_default(),
             ..Default::default()
         };
         // Candidates are named with their stressed form (`ah`, not `ax`).
