@@ -3,6 +3,27 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+use elocute::{Assessor, GradingSystem, PronunciationAssessmentConfig};
+
+/// The default-model assessor, loaded once per test binary.
+///
+/// Panics with a clear message when the model or runtime is missing: the tests must not pass vacuously.
+pub fn assessor() -> &'static Assessor {
+    static A: OnceLock<Assessor> = OnceLock::new();
+    A.get_or_init(|| {
+        Assessor::with_default_model()
+            .unwrap_or_else(|e| panic!("default model must load (run scripts/setup.sh): {e}"))
+    })
+}
+
+/// Default settings on the 0-100 scale.
+pub fn hundred(text: &str) -> PronunciationAssessmentConfig {
+    let mut c = PronunciationAssessmentConfig::new(text);
+    c.grading_system = GradingSystem::HundredMark;
+    c
+}
 
 /// Synthesise `text` with espeak-ng (voice `en-us`, `wpm` words per minute) into `dir/name.wav`.
 ///

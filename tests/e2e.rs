@@ -1,25 +1,7 @@
 //! End-to-end behaviour of the library on synthesised speech.
 
-use std::sync::OnceLock;
-
-use elocute::{
-    Assessor, Error, GradingSystem, Granularity, PronunciationAssessmentConfig, RecognitionStatus,
-};
-use elocute_tests::{speak, tmpdir};
-
-fn assessor() -> &'static Assessor {
-    static A: OnceLock<Assessor> = OnceLock::new();
-    A.get_or_init(|| {
-        Assessor::with_default_model()
-            .unwrap_or_else(|e| panic!("default model must load (run scripts/setup.sh): {e}"))
-    })
-}
-
-fn hundred(text: &str) -> PronunciationAssessmentConfig {
-    let mut c = PronunciationAssessmentConfig::new(text);
-    c.grading_system = GradingSystem::HundredMark;
-    c
-}
+use elocute::{Assessor, Error, Granularity, PronunciationAssessmentConfig, RecognitionStatus};
+use elocute_tests::{assessor, hundred, speak, tmpdir};
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog.";
 

@@ -49,21 +49,39 @@ pub fn read_wav(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>>
         path: path.to_path_buf(),
         source,
     })?;
-    read_wav_from(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+    // The file's real size bounds the length whatever the header claims
+    // (streaming writers leave placeholder sizes).
+    let bytes = file.metadata().ok().map(|m| m.len());
+    read_wav_bounded(std::io::BufReader::new(file), limits, bytes).map_err(|e| e.with_path(path))
 }
+
+/// Sample rates outside this range are not audio anyone recorded.
+const RATES: std::ops::RangeInclusive<u32> = 1..=768_000;
 
 /// Read a WAV from any reader (for example bytes received over a socket).
 pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>> {
+    read_wav_bounded(reader, limits, None)
+}
+
+fn read_wav_bounded<R: Read>(
+    reader: R,
+    limits: AudioLimits,
+    bytes: Option<u64>,
+) -> Result<Vec<f32>> {
     let mut wav = hound::WavReader::new(reader).map_err(unsupported)?;
     let spec = wav.spec();
-    if spec.channels == 0 || spec.sample_rate == 0 {
+    if spec.channels == 0 || !RATES.contains(&spec.sample_rate) {
         return Err(Error::UnsupportedAudio {
             path: None,
             message: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
         });
     }
     let channels = spec.channels as usize;
-    let frames = wav.duration() as usize;
+    let frame_bytes = u64::from(spec.channels) * u64::from(spec.bits_per_sample.div_ceil(8).max(1));
+    let frames = match bytes {
+        Some(b) => u64::from(wav.duration()).min(b / frame_bytes) as usize,
+        None => wav.duration() as usize,
+    };
     if let Some(limit) = limits.max_seconds {
         let seconds = frames as f64 / spec.sample_rate as f64;
         if seconds > limit {
@@ -101,6 +119,12 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
 fn unsupported(e: hound::Error) -> Error {
     match e {
         hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::UnsupportedAudio {
+                path: None,
+                message: "file ends inside the WAV header".into(),
+            }
+        }
+        hound::Error::FormatError(m) if m.contains("Failed to read enough bytes") => {
             Error::UnsupportedAudio {
                 path: None,
                 message: "file ends inside the WAV header".into(),
@@ -166,6 +190,12 @@ pub fn to_16k_mono(interleaved: &[f32], channels: usize, sample_rate: u32) -> Re
 pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
     if sample_rate == SAMPLE_RATE {
         return Ok(mono);
+    }
+    if !RATES.contains(&sample_rate) {
+        return Err(Error::UnsupportedAudio {
+            path: None,
+            message: format!("sample rate {sample_rate} Hz is outside 1 Hz to 768 kHz"),
+        });
     }
     let fail = |m: String| Error::UnsupportedAudio {
         path: None,

@@ -106,8 +106,10 @@ impl Common {
                     path: path.into(),
                     source,
                 })?;
-                PronunciationAssessmentConfig::from_json(&text)
-                    .map_err(|e| Error::Config(format!("{path}: {e}")))
+                PronunciationAssessmentConfig::from_json(&text).map_err(|e| match e {
+                    Error::Config(m) => Error::Config(format!("{path}: {m}")),
+                    other => other,
+                })
             }
         }
     }

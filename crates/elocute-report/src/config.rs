@@ -97,6 +97,8 @@ impl PronunciationAssessmentConfig {
     /// strings (`"True"`); enum values are case-insensitive; unknown keys and
     /// wrong types are [`Error::Config`] errors naming the key.
     pub fn from_json(text: &str) -> Result<Self> {
+        // Files saved by some Windows editors start with a byte-order mark.
+        let text = text.trim_start_matches('\u{feff}');
         let v: Value = serde_json::from_str(text)
             .map_err(|e| Error::Config(format!("config is not valid JSON: {e}")))?;
         let Value::Object(map) = v else {
