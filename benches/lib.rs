@@ -1,14 +1,9 @@
 //! Fixed inputs for the benchmarks in this folder: a 5-second utterance
 //! synthesised with espeak-ng at start-up (nothing large is committed), a
-//! deterministic 44.1 kHz signal, and the pieces `elocute::Assessor` builds
-//! internally (HMM topology, phone ids) so each stage can be timed alone.
+//! deterministic 44.1 kHz signal, and where the model folder is.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use elocute_align::Topology;
-use elocute_lexicon::{Lexicon, Pron, CMU_PHONES};
-use elocute_model::ModelConfig;
 
 /// Sentence read for the 5-second utterance (espeak-ng en-us, 160 wpm: about 4.6 s).
 pub const TEXT: &str =
@@ -66,46 +61,4 @@ pub fn test_signal(seconds: f64, rate: u32) -> Vec<f32> {
                 + 0.05 * noise
         })
         .collect()
-}
-
-/// The aligner topology `elocute::Assessor` builds from a model's config.
-pub fn topology(cfg: &ModelConfig) -> Topology {
-    elocute::topology_for(cfg, cfg.phone_id(&cfg.silence).expect("silence phone"))
-}
-
-/// The reference as the pipeline sees it.
-pub struct Reference {
-    /// Lexical words.
-    pub words: Vec<String>,
-    /// Pronunciation of each word.
-    pub prons: Vec<Pron>,
-    /// Model phone ids of each word.
-    pub ids: Vec<Vec<usize>>,
-    /// Whether punctuation follows each word.
-    pub punct: Vec<bool>,
-}
-
-/// Normalise `text` and look its words up in CMUdict, as `Assessor` does.
-pub fn reference(text: &str, cfg: &ModelConfig) -> Reference {
-    let lexicon = Lexicon::cmudict();
-    let refs = elocute_lexicon::normalize(text);
-    let map: Vec<usize> = CMU_PHONES
-        .iter()
-        .map(|p| cfg.phone_id(p).expect("model phone"))
-        .collect();
-    let mut out = Reference {
-        words: Vec::new(),
-        prons: Vec::new(),
-        ids: Vec::new(),
-        punct: Vec::new(),
-    };
-    for r in &refs {
-        let pron = lexicon.pronounce(&r.word).expect("word in CMUdict");
-        out.ids
-            .push(pron.iter().map(|p| map[p.id as usize]).collect::<Vec<_>>());
-        out.prons.push(pron);
-        out.words.push(r.word.clone());
-        out.punct.push(r.punct_after.is_some());
-    }
-    out
 }

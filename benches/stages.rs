@@ -14,20 +14,21 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use elocute::{Assessor, Lexicon, PronunciationAssessmentConfig};
-use elocute_benches::{model_dir, reference, speech_5s, test_signal, tmpdir, topology, TEXT};
+use elocute_benches::{model_dir, speech_5s, test_signal, tmpdir, TEXT};
 use elocute_features::{FeatureConfig, FeatureExtractor};
 use elocute_model::Model;
 use elocute_score::ScoreOptions;
-
-/// Frames quieter than this (dB) cannot hold speech (as in `elocute::Assessor`).
-const AUDIBLE_DB: f32 = -60.0;
 
 fn benches(c: &mut Criterion) {
     let dir = tmpdir();
     let (speech, speech_rate) = speech_5s(&dir);
     let audio = elocute_audio::resample_to_16k(speech.clone(), speech_rate).expect("resample");
-    let model = Model::load(model_dir()).expect("model (run scripts/setup.sh)");
-    let cfg = model.config().clone();
+    let assessor = Assessor::from_model(
+        Model::load(model_dir()).expect("model (run scripts/setup.sh)"),
+        Lexicon::cmudict(),
+    )
+    .unwrap();
+    let model = assessor.model();
 
     // Resampling 44.1 kHz -> 16 kHz, 5 s.
     let x44 = test_signal(5.0, 44_100);
@@ -54,20 +55,17 @@ fn benches(c: &mut Criterion) {
 
     // Forced alignment on the model's scores of the utterance.
     let frames = model.scores_from_features(feats.view()).unwrap();
-    let topo = topology(&cfg);
-    let r = reference(TEXT, &cfg);
+    let topo = assessor.topology();
+    let r = assessor.reference(TEXT).unwrap();
     c.bench_function("align/viterbi_5s", |b| {
         b.iter(|| {
-            elocute_align::align(black_box(frames.state_scores.view()), &r.ids, &topo).unwrap()
+            elocute_align::align(black_box(frames.state_scores.view()), &r.ids, topo).unwrap()
         })
     });
 
     // Scoring (GOP, fluency, completeness) of that alignment.
-    let alignment = elocute_align::align(frames.state_scores.view(), &r.ids, &topo).unwrap();
-    let audible: Vec<bool> = elocute_audio::frame_levels_db(&audio)
-        .iter()
-        .map(|&db| db > AUDIBLE_DB)
-        .collect();
+    let alignment = elocute_align::align(frames.state_scores.view(), &r.ids, topo).unwrap();
+    let audible = elocute::audible_frames(&audio);
     let opts = ScoreOptions {
         frame_seconds: model.extractor().frame_shift_seconds(),
         ..Default::default()
@@ -86,7 +84,6 @@ fn benches(c: &mut Criterion) {
     });
 
     // The whole pipeline from 22.05 kHz samples (resampling included) to the result.
-    let assessor = Assessor::from_model(model, Lexicon::cmudict()).unwrap();
     let config = PronunciationAssessmentConfig::new(TEXT);
     c.bench_function("pipeline/assess_with_config_5s", |b| {
         b.iter(|| {

@@ -21,30 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from nnalign import segments, viterbi  # noqa: E402
 from prepare import PIDX  # noqa: E402
-
-
-def pearson(x, y):
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    x, y = x - x.mean(), y - y.mean()
-    return float((x * y).sum() / np.sqrt((x * x).sum() * (y * y).sum()))
-
-
-def auc(score_bad, is_bad):
-    """P(score of a bad phone > score of a good phone), ties count half (Mann-Whitney)."""
-    s = np.asarray(score_bad, float)
-    b = np.asarray(is_bad, bool)
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sv = s[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and sv[j + 1] == sv[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    nb, ng = b.sum(), (~b).sum()
-    return float((ranks[b].sum() - nb * (nb + 1) / 2) / (nb * ng))
+sys.path.insert(0, os.path.join(HERE, "..", "so762"))
+from evaluate import auc, pearson  # noqa: E402  (the evaluation tool's own metrics)
 
 
 def main():

@@ -28,6 +28,33 @@ pub struct AudioLimits {
     pub max_seconds: Option<f64>,
 }
 
+impl AudioLimits {
+    /// [`Error::AudioTooLong`] when `frames` at `sample_rate` exceed the limit.
+    ///
+    /// ```
+    /// use elocute_audio::AudioLimits;
+    /// let l = AudioLimits { max_seconds: Some(2.0) };
+    /// assert!(l.check(32_000, 16_000).is_ok());
+    /// assert!(l.check(32_001, 16_000).is_err());
+    /// ```
+    pub fn check(&self, frames: usize, sample_rate: u32) -> Result<()> {
+        match self.max_seconds {
+            Some(limit) => {
+                let seconds = frames as f64 / f64::from(sample_rate.max(1));
+                if seconds > limit {
+                    return Err(Error::AudioTooLong {
+                        path: None,
+                        seconds,
+                        limit,
+                    });
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
 impl Default for AudioLimits {
     /// Ten minutes: far beyond the cloud's 30 s, still bounded.
     fn default() -> Self {
@@ -82,16 +109,7 @@ fn read_wav_bounded<R: Read>(
         Some(b) => u64::from(wav.duration()).min(b / frame_bytes) as usize,
         None => wav.duration() as usize,
     };
-    if let Some(limit) = limits.max_seconds {
-        let seconds = frames as f64 / spec.sample_rate as f64;
-        if seconds > limit {
-            return Err(Error::AudioTooLong {
-                path: None,
-                seconds,
-                limit,
-            });
-        }
-    }
+    limits.check(frames, spec.sample_rate)?;
     let mono = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => downmix(wav.samples::<f32>(), channels, frames, 1.0)?,
         (hound::SampleFormat::Int, bits @ 1..=32) => {

@@ -16,9 +16,9 @@ mod scenario;
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 pub use rest::{to_rest, RestFormat};
 pub use result::{
-    build, AssessmentResult, BreakFeedback, Confidence, Feedback, IntonationFeedback,
-    MonotoneFeedback, NBest, NBestPhoneme, Phoneme, PhonemeAssessment, ProsodyFeedback,
-    RecognitionStatus, ReportInput, Syllable, TextAssessment, Word, WordAssessment,
-    MISPRONUNCIATION_THRESHOLD,
+    build, syllable_spans, AssessmentResult, BreakFeedback, Confidence, Feedback,
+    IntonationFeedback, MonotoneFeedback, NBest, NBestPhoneme, Phoneme, PhonemeAssessment,
+    ProsodyFeedback, RecognitionStatus, ReportInput, Syllable, SyllableSpan, TextAssessment, Word,
+    WordAssessment, MISPRONUNCIATION_THRESHOLD,
 };
 pub use scenario::{scenario, Scenario};

@@ -49,22 +49,14 @@ impl Serialize for RecognitionStatus {
 }
 
 impl<'de> Deserialize<'de> for RecognitionStatus {
+    /// Accepts the SDK's number or the REST API's name.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(RecognitionStatus::Success),
-            serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(RecognitionStatus::NoMatch),
-            serde_json::Value::Number(n) if n.as_u64() == Some(2) => {
-                Ok(RecognitionStatus::InitialSilenceTimeout)
-            }
-            serde_json::Value::String(s) if s == "Success" => Ok(RecognitionStatus::Success),
-            serde_json::Value::String(s) if s == "NoMatch" => Ok(RecognitionStatus::NoMatch),
-            serde_json::Value::String(s) if s == "InitialSilenceTimeout" => {
-                Ok(RecognitionStatus::InitialSilenceTimeout)
-            }
-            other => Err(serde::de::Error::custom(format!(
-                "unknown RecognitionStatus {other}"
-            ))),
-        }
+        use RecognitionStatus::*;
+        let v = serde_json::Value::deserialize(d)?;
+        [Success, NoMatch, InitialSilenceTimeout]
+            .into_iter()
+            .find(|s| v.as_u64() == Some(u64::from(s.code())) || v.as_str() == Some(s.name()))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown RecognitionStatus {v}")))
     }
 }
 
@@ -279,6 +271,39 @@ pub struct NBestPhoneme {
     pub score: f64,
 }
 
+/// A syllable of a scored word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyllableSpan {
+    /// Its phones, as indices into the word's pronunciation.
+    pub phones: std::ops::Range<usize>,
+    /// First frame.
+    pub start: usize,
+    /// One past the last frame.
+    pub end: usize,
+    /// Mean accuracy of its phones.
+    pub accuracy: f64,
+}
+
+/// The syllables of a word (maximal onset) with the timing and accuracy of
+/// their phones; empty when the phone scores do not cover the pronunciation.
+pub fn syllable_spans(pron: &[Phone], phones: &[&PhoneScore]) -> Vec<SyllableSpan> {
+    if phones.len() != pron.len() {
+        return Vec::new();
+    }
+    syllabify(pron)
+        .into_iter()
+        .map(|r| {
+            let part = &phones[r.clone()];
+            SyllableSpan {
+                start: part[0].start,
+                end: part[part.len() - 1].end,
+                accuracy: part.iter().map(|p| p.accuracy).sum::<f64>() / part.len() as f64,
+                phones: r,
+            }
+        })
+        .collect()
+}
+
 /// What the report is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportInput<'a> {
@@ -408,20 +433,16 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
                 }
             }
             let mut syllables = Vec::new();
-            if c.granularity >= Granularity::Syllable && word_phones.len() == pron.len() {
-                for r in syllabify(pron) {
-                    let part = &word_phones[r.clone()];
-                    let acc =
-                        part.iter().map(|p| p.accuracy).sum::<f64>() / part.len().max(1) as f64;
-                    let (start, end) = (part[0].start, part[part.len() - 1].end);
+            if c.granularity >= Granularity::Syllable {
+                for sp in syllable_spans(pron, &word_phones) {
                     syllables.push(Syllable {
-                        syllable: spell_syllable(&pron[r], c.phoneme_alphabet),
+                        syllable: spell_syllable(&pron[sp.phones], c.phoneme_alphabet),
                         pronunciation_assessment: PhonemeAssessment {
-                            accuracy_score: scale(z(acc), 0),
+                            accuracy_score: scale(z(sp.accuracy), 0),
                             nbest_phonemes: Vec::new(),
                         },
-                        offset: ticks(start),
-                        duration: ticks(end - start),
+                        offset: ticks(sp.start),
+                        duration: ticks(sp.end - sp.start),
                     });
                 }
             }
@@ -471,5 +492,27 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             },
             words,
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognition_status_reads_numbers_and_names() {
+        for s in [
+            RecognitionStatus::Success,
+            RecognitionStatus::NoMatch,
+            RecognitionStatus::InitialSilenceTimeout,
+        ] {
+            let n: RecognitionStatus =
+                serde_json::from_value(serde_json::to_value(s).unwrap()).unwrap();
+            let name: RecognitionStatus =
+                serde_json::from_value(serde_json::json!(s.name())).unwrap();
+            assert_eq!((n, name), (s, s));
+        }
+        assert!(serde_json::from_str::<RecognitionStatus>("3").is_err());
+        assert!(serde_json::from_str::<RecognitionStatus>("\"Error\"").is_err());
     }
 }

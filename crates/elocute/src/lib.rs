@@ -68,9 +68,30 @@ pub fn default_model_dir() -> PathBuf {
         .unwrap_or(built_in)
 }
 
+/// A reference text as the pipeline sees it ([`Assessor::reference`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// Lower-case lexical words.
+    pub words: Vec<String>,
+    /// The canonical pronunciation of each word.
+    pub prons: Vec<elocute_lexicon::Pron>,
+    /// Model phone ids of each word.
+    pub ids: Vec<Vec<usize>>,
+    /// Whether punctuation follows each word.
+    pub punct: Vec<bool>,
+}
+
+/// Which 10 ms frames are loud enough to hold speech.
+pub fn audible_frames(audio: &[f32]) -> Vec<bool> {
+    elocute_audio::frame_levels_db(audio)
+        .iter()
+        .map(|&db| db > AUDIBLE_DB)
+        .collect()
+}
+
 /// The aligner's HMM topology for a model: its states per phone, score
 /// columns per phone and transitions (0.5/0.5 where the model gives none).
-pub fn topology_for(cfg: &ModelConfig, silence: usize) -> Topology {
+fn topology_for(cfg: &ModelConfig, silence: usize) -> Topology {
     let half = 0.5f32.ln();
     let transitions = cfg
         .phones
@@ -211,16 +232,7 @@ impl Assessor {
         sample_rate: u32,
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
-        if let Some(limit) = self.limits.max_seconds {
-            let seconds = samples.len() as f64 / f64::from(sample_rate.max(1));
-            if seconds > limit {
-                return Err(Error::AudioTooLong {
-                    path: None,
-                    seconds,
-                    limit,
-                });
-            }
-        }
+        self.limits.check(samples.len(), sample_rate)?;
         let audio = elocute_audio::to_16k_mono(samples, 1, sample_rate)?;
         self.assess_16k(&audio, config)
     }
@@ -238,44 +250,55 @@ impl Assessor {
             .map_err(|e| e.with_path(path))
     }
 
+    /// The reference as the pipeline sees it: normalised words, their
+    /// canonical pronunciations and model phone ids, and where punctuation
+    /// follows. Fails on an empty text or a word with no pronunciation.
+    pub fn reference(&self, text: &str) -> Result<Reference> {
+        let refs = elocute_lexicon::normalize(text);
+        if refs.is_empty() {
+            return Err(Error::EmptyReference);
+        }
+        let mut r = Reference {
+            words: Vec::with_capacity(refs.len()),
+            prons: Vec::with_capacity(refs.len()),
+            ids: Vec::with_capacity(refs.len()),
+            punct: Vec::with_capacity(refs.len()),
+        };
+        for w in refs {
+            let pron = self.lexicon.pronounce(&w.word)?;
+            r.ids
+                .push(pron.iter().map(|p| self.phone_ids[p.id as usize]).collect());
+            r.prons.push(pron);
+            r.punct.push(w.punct_after.is_some());
+            r.words.push(w.word);
+        }
+        Ok(r)
+    }
+
+    /// The aligner's HMM topology for this model (without miscue).
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
     fn assess_16k(
         &self,
         audio: &[f32],
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
         let scenario = elocute_report::scenario(&config.scenario_id)?;
-        let refs = elocute_lexicon::normalize(&config.reference_text);
-        if refs.is_empty() {
-            return Err(Error::EmptyReference);
-        }
-        let mut words = Vec::with_capacity(refs.len());
-        let mut prons = Vec::with_capacity(refs.len());
-        let mut ids = Vec::with_capacity(refs.len());
-        for r in &refs {
-            let pron = self.lexicon.pronounce(&r.word)?;
-            ids.push(
-                pron.iter()
-                    .map(|p| self.phone_ids[p.id as usize])
-                    .collect::<Vec<_>>(),
-            );
-            prons.push(pron);
-            words.push(r.word.clone());
-        }
+        let Reference {
+            words,
+            prons,
+            ids,
+            punct,
+        } = self.reference(&config.reference_text)?;
         let frames = self.model.frame_scores(audio)?;
-        let alignment = if config.enable_miscue {
-            let topo = Topology {
-                omission_penalty: Some(OMISSION_PENALTY),
-                ..self.topology.clone()
-            };
-            elocute_align::align(frames.state_scores.view(), &ids, &topo)?
-        } else {
-            elocute_align::align(frames.state_scores.view(), &ids, &self.topology)?
+        let topo = Topology {
+            omission_penalty: config.enable_miscue.then_some(OMISSION_PENALTY),
+            ..self.topology.clone()
         };
-        let punct: Vec<bool> = refs.iter().map(|r| r.punct_after.is_some()).collect();
-        let audible: Vec<bool> = elocute_audio::frame_levels_db(audio)
-            .iter()
-            .map(|&db| db > AUDIBLE_DB)
-            .collect();
+        let alignment = elocute_align::align(frames.state_scores.view(), &ids, &topo)?;
+        let audible = audible_frames(audio);
         let scores = elocute_score::score(
             &alignment,
             frames.phone_logpost.view(),
@@ -294,11 +317,9 @@ impl Assessor {
                 .enumerate()
                 .map(|(w, ws)| {
                     let phones: Vec<_> = scores.phones.iter().filter(|p| p.word == w).collect();
-                    let syllables = elocute_lexicon::syllabify(&prons[w])
+                    let syllables = elocute_report::syllable_spans(&prons[w], &phones)
                         .into_iter()
-                        .filter_map(|r| {
-                            Some((phones.get(r.start)?.start, phones.get(r.end - 1)?.end))
-                        })
+                        .map(|sp| (sp.start, sp.end))
                         .collect();
                     elocute_prosody::WordTiming {
                         start: ws.start,
