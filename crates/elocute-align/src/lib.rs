@@ -45,6 +45,23 @@ pub struct Topology {
     pub silence_penalty: f32,
     /// When set, a reference word may be skipped (omitted) at this log score.
     pub omission_penalty: Option<f32>,
+    /// When set, speech that matches no reference word may stand between
+    /// words ([`Alignment::insertions`]).
+    pub insertion: Option<Insertion>,
+}
+
+/// A filler ("garbage") model for speech outside the reference: wherever an
+/// optional silence may stand, a frame may instead be explained by the best
+/// of `phones` at a per-frame log cost `penalty`, so an extra word is not
+/// forced into its neighbours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insertion {
+    /// Log score added per filler frame (negative).
+    pub penalty: f32,
+    /// Phone ids a filler frame may sound like (speech phones, not silence or noise).
+    pub phones: Vec<usize>,
+    /// Shortest filler run, in frames, reported as an insertion.
+    pub min_frames: usize,
 }
 
 impl Topology {
@@ -58,6 +75,7 @@ impl Topology {
             silence,
             silence_penalty: 0.0,
             omission_penalty: None,
+            insertion: None,
         }
     }
 }
@@ -93,6 +111,9 @@ pub struct Alignment {
     pub phones: Vec<PhoneSeg>,
     /// One entry per reference word.
     pub words: Vec<WordSeg>,
+    /// Stretches of speech matching no reference word, in time order (only
+    /// with [`Topology::insertion`]); they lie inside the silence segments.
+    pub insertions: Vec<WordSeg>,
     /// Total log score of the best path.
     pub score: f32,
 }
@@ -270,19 +291,41 @@ pub fn align(
     // 0 = stayed, 1 or 2 = came from preds[0] or preds[1].
     let mut back = vec![0u8; frames * n];
     let first_word = seg_first[1];
-    let emit = |t: usize, s: &State| {
-        let v = emissions[[t, s.column]];
-        if v.is_nan() {
-            NEG
+    // Per frame: the best filler score, or -inf without a filler model.
+    let filler: Vec<f32> = match &topo.insertion {
+        Some(ins) => (0..frames)
+            .map(|t| {
+                let best = ins
+                    .phones
+                    .iter()
+                    .filter(|&&p| p < n_phones && p != topo.silence)
+                    .flat_map(|&p| (0..cpp).map(move |c| p * cpp + c))
+                    .map(|c| emissions[[t, c]])
+                    .filter(|v| !v.is_nan())
+                    .fold(NEG, f32::max);
+                best + ins.penalty
+            })
+            .collect(),
+        None => vec![NEG; frames],
+    };
+    let is_silence: Vec<bool> = states
+        .iter()
+        .map(|st| segs[st.seg].word.is_none())
+        .collect();
+    let emit = |t: usize, s: usize| {
+        let v = emissions[[t, states[s].column]];
+        let v = if v.is_nan() { NEG } else { v };
+        if is_silence[s] {
+            v.max(filler[t])
         } else {
             v
         }
     };
-    delta[0] = topo.silence_penalty + emit(0, &states[0]);
-    delta[first_word] = emit(0, &states[first_word]);
+    delta[0] = topo.silence_penalty + emit(0, 0);
+    delta[first_word] = emit(0, first_word);
     if let (Some(pen), Some(&w1)) = (topo.omission_penalty, word_seg.get(1)) {
         // The first word omitted: start in the second.
-        delta[w1 * spp] = pen + emit(0, &states[w1 * spp]);
+        delta[w1 * spp] = pen + emit(0, w1 * spp);
     }
     for t in 1..frames {
         let row = &mut back[t * n..(t + 1) * n];
@@ -297,7 +340,7 @@ pub fn align(
                     arg = k as u8 + 1;
                 }
             }
-            next[s] = best + emit(t, st);
+            next[s] = best + emit(t, s);
             row[s] = arg;
         }
         std::mem::swap(&mut delta, &mut next);
@@ -334,6 +377,19 @@ pub fn align(
             }
         }
     }
+
+    let insertions = match &topo.insertion {
+        Some(ins) => filler_runs(
+            &path,
+            &is_silence,
+            |t, s| {
+                let v = emissions[[t, states[s].column]];
+                filler[t] > if v.is_nan() { NEG } else { v }
+            },
+            ins.min_frames,
+        ),
+        None => Vec::new(),
+    };
 
     let mut out: Vec<PhoneSeg> = Vec::new();
     for (t, &s) in path.iter().enumerate() {
@@ -407,8 +463,120 @@ pub fn align(
     Ok(Alignment {
         phones: out,
         words: words_out,
+        insertions,
         score,
     })
+}
+
+/// Runs of frames where the filler explained the audio, joined across up
+/// to three silence frames (never across a word), at least `min_frames` long.
+fn filler_runs(
+    path: &[u32],
+    is_silence: &[bool],
+    is_filler: impl Fn(usize, usize) -> bool,
+    min_frames: usize,
+) -> Vec<WordSeg> {
+    const GAP: usize = 3;
+    let mut runs: Vec<WordSeg> = Vec::new();
+    let mut word_since = true;
+    for (t, &s) in path.iter().enumerate() {
+        let s = s as usize;
+        if !is_silence[s] {
+            word_since = true;
+            continue;
+        }
+        if !is_filler(t, s) {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(r) if !word_since && t <= r.end + GAP => r.end = t + 1,
+            _ => runs.push(WordSeg {
+                start: t,
+                end: t + 1,
+            }),
+        }
+        word_since = false;
+    }
+    runs.retain(|r| r.end - r.start >= min_frames.max(1));
+    runs
+}
+
+/// Free phone decoding: the most likely sequence of `phones` over the frames
+/// `[start, end)` of `logpost` (`[frames, phones]` log posteriors), each
+/// change of phone costing `switch_penalty` (negative), as `(phone, start,
+/// end)` runs of at least `min_frames` frames.
+///
+/// ```
+/// use elocute_align::decode_phones;
+/// use ndarray::Array2;
+/// let mut lp = Array2::from_elem((9, 3), -6.0f32);
+/// for (t, &q) in [1, 1, 1, 2, 1, 2, 2, 2, 2].iter().enumerate() {
+///     lp[[t, q]] = 0.0;
+/// }
+/// // The one-frame blip of phone 1 inside phone 2 is not worth two switches.
+/// assert_eq!(decode_phones(lp.view(), 0, 9, &[1, 2], -8.0, 2), vec![(1, 0, 3), (2, 3, 9)]);
+/// ```
+pub fn decode_phones(
+    logpost: ArrayView2<f32>,
+    start: usize,
+    end: usize,
+    phones: &[usize],
+    switch_penalty: f32,
+    min_frames: usize,
+) -> Vec<(usize, usize, usize)> {
+    let end = end.min(logpost.nrows());
+    let phones: Vec<usize> = phones
+        .iter()
+        .copied()
+        .filter(|&p| p < logpost.ncols())
+        .collect();
+    if start >= end || phones.is_empty() {
+        return Vec::new();
+    }
+    let k = phones.len();
+    let score = |t: usize, i: usize| {
+        let v = logpost[[t, phones[i]]];
+        if v.is_nan() {
+            f32::NEG_INFINITY
+        } else {
+            v
+        }
+    };
+    let mut delta: Vec<f32> = (0..k).map(|i| score(start, i)).collect();
+    let mut back = vec![0u16; (end - start) * k];
+    for t in start + 1..end {
+        let (best_i, best) = delta
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |a, (i, v)| if v > a.1 { (i, v) } else { a });
+        let row = &mut back[(t - start) * k..(t - start + 1) * k];
+        for i in 0..k {
+            let (from, v) = if best + switch_penalty > delta[i] {
+                (best_i, best + switch_penalty)
+            } else {
+                (i, delta[i])
+            };
+            row[i] = from as u16;
+            delta[i] = v + score(t, i);
+        }
+    }
+    let mut i = (0..k).fold(0, |a, i| if delta[i] > delta[a] { i } else { a });
+    let mut path = vec![0usize; end - start];
+    for t in (start..end).rev() {
+        path[t - start] = i;
+        i = back[(t - start) * k + i] as usize;
+    }
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for (o, &i) in path.iter().enumerate() {
+        let t = start + o;
+        match runs.last_mut() {
+            Some(r) if r.0 == phones[i] && r.2 == t => r.2 = t + 1,
+            _ => runs.push((phones[i], t, t + 1)),
+        }
+    }
+    runs.retain(|r| r.2 - r.1 >= min_frames.max(1));
+    runs
 }
 
 impl PhoneSeg {
@@ -550,6 +718,53 @@ mod tests {
             (0, 0)
         );
         assert_eq!(al.words[1], WordSeg { start: 1, end: 3 });
+    }
+
+    #[test]
+    fn filler_takes_speech_between_words_that_the_reference_lacks() {
+        // Reference [1], [2]; the audio says 1, then 3 (not in the text), then 2.
+        let mut truth = vec![0, 0];
+        truth.extend([1; 6]);
+        truth.extend([0, 0]);
+        truth.extend([3; 12]);
+        truth.extend([0, 0]);
+        truth.extend([2; 6]);
+        truth.extend([0, 0]);
+        let em = scores(&truth, 4);
+        let plain = Topology::uniform(4, 1, 0);
+        let forced = align(em.view(), &[vec![1], vec![2]], &plain).unwrap();
+        assert!(forced.insertions.is_empty());
+        let miscue = Topology {
+            insertion: Some(Insertion {
+                penalty: -1.0,
+                phones: vec![1, 2, 3],
+                min_frames: 5,
+            }),
+            ..plain
+        };
+        let al = align(em.view(), &[vec![1], vec![2]], &miscue).unwrap();
+        assert_eq!(al.insertions, vec![WordSeg { start: 10, end: 22 }], "{al:?}");
+        assert_eq!(al.words[0], WordSeg { start: 2, end: 8 });
+        assert_eq!(al.words[1], WordSeg { start: 24, end: 30 });
+        // A clean reading gets no insertion, and a costly filler takes nothing.
+        let clean: Vec<usize> = truth
+            .iter()
+            .map(|&p| if p == 3 { 0 } else { p })
+            .collect();
+        let al = align(scores(&clean, 4).view(), &[vec![1], vec![2]], &miscue).unwrap();
+        assert!(al.insertions.is_empty(), "{al:?}");
+        let dear = Topology {
+            insertion: Some(Insertion {
+                penalty: -10.0,
+                phones: vec![1, 2, 3],
+                min_frames: 5,
+            }),
+            ..miscue
+        };
+        assert!(align(em.view(), &[vec![1], vec![2]], &dear)
+            .unwrap()
+            .insertions
+            .is_empty());
     }
 
     #[test]

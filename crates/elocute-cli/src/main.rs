@@ -1,7 +1,9 @@
 //! `elocute`: offline pronunciation assessment from the command line.
 //!
 //! `elocute assess` scores one recording and prints the Azure-compatible JSON;
-//! `elocute batch` scores a manifest in parallel into JSON Lines.
+//! `elocute batch` scores a manifest in parallel into JSON Lines;
+//! `elocute features` writes the learned scorer's input rows of a manifest
+//! (for training a scorer, see `scripts/scorer/`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,6 +54,20 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write the per-phone evidence (GOP scores and the learned scorer's feature rows) of every
+    /// line of a manifest into JSON Lines, for training and studying scorers.
+    Features {
+        /// The manifest (`id<TAB>audio path<TAB>reference text`).
+        manifest: PathBuf,
+        /// Output file: one `{"id":…,"words":…,"phones":…,"features":…}` or `{"id":…,"error":"…"}` per line.
+        #[arg(long)]
+        output: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Output layouts.
@@ -92,6 +108,9 @@ struct Common {
     /// Longest recording accepted, in seconds.
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
+    /// Score with the acoustic model's GOP alone, ignoring the model folder's learned scorer.
+    #[arg(long)]
+    no_scorer: bool,
 }
 
 impl Common {
@@ -123,7 +142,12 @@ impl Common {
             .model
             .clone()
             .unwrap_or_else(elocute::default_model_dir);
-        Ok(Assessor::new(dir, lexicon)?.with_limits(self.limits()))
+        let assessor = Assessor::new(dir, lexicon)?.with_limits(self.limits());
+        Ok(if self.no_scorer {
+            assessor.without_scorer()
+        } else {
+            assessor
+        })
     }
 
     fn limits(&self) -> AudioLimits {
@@ -147,7 +171,13 @@ fn main() -> ExitCode {
             output,
             threads,
             common,
-        } => batch(&manifest, &output, threads, &common),
+        } => batch(&manifest, &output, threads, &common, run_item),
+        Command::Features {
+            manifest,
+            output,
+            threads,
+            common,
+        } => batch(&manifest, &output, threads, &common, features_item),
     };
     match outcome {
         Ok(code) => code,
@@ -239,6 +269,7 @@ fn batch(
     output: &Path,
     threads: Option<usize>,
     common: &Common,
+    run_item: ItemRunner,
 ) -> Result<ExitCode, Error> {
     let config = common.config()?;
     let items = read_manifest(manifest)?;
@@ -297,6 +328,10 @@ fn batch(
     })
 }
 
+/// Turns one manifest item into its output line, the seconds of audio and whether it succeeded.
+type ItemRunner =
+    fn(&Assessor, &Item, &PronunciationAssessmentConfig, &Common) -> (serde_json::Value, f64, bool);
+
 fn run_item(
     assessor: &Assessor,
     item: &Item,
@@ -318,6 +353,60 @@ fn run_item(
             secs,
             true,
         ),
+        Err(e) => (
+            serde_json::json!({"id": item.id, "error": e.to_string()}),
+            0.0,
+            false,
+        ),
+    }
+}
+
+fn features_item(
+    assessor: &Assessor,
+    item: &Item,
+    config: &PronunciationAssessmentConfig,
+    common: &Common,
+) -> (serde_json::Value, f64, bool) {
+    let mut cfg = config.clone();
+    cfg.reference_text = item.text.clone();
+    let outcome = elocute_audio::read_wav(&item.audio, common.limits()).and_then(|audio| {
+        let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
+        assessor
+            .evidence(&audio, elocute::SAMPLE_RATE, &cfg)
+            .map(|e| (e, secs))
+            .map_err(|e| e.with_path(&item.audio))
+    });
+    match outcome {
+        Ok((ev, secs)) => {
+            let s = &ev.scores;
+            let phones: Vec<String> = ev
+                .reference
+                .prons
+                .iter()
+                .flat_map(|p| {
+                    p.iter().map(|ph| match ph.stress {
+                        Some(k) => format!("{}{k}", ph.base()),
+                        None => ph.base().to_string(),
+                    })
+                })
+                .collect();
+            let rows: Vec<Vec<f32>> = ev.input.features.rows().into_iter().map(|r| r.to_vec()).collect();
+            let line = serde_json::json!({
+                "id": item.id,
+                "feature_version": elocute::FEATURE_VERSION,
+                "words": ev.reference.words,
+                "phones": phones,
+                "phone_ids": ev.input.phones,
+                "word_of": s.phones.iter().map(|p| p.word).collect::<Vec<_>>(),
+                "span": s.phones.iter().map(|p| [p.start, p.end]).collect::<Vec<_>>(),
+                "gop_accuracy": s.phones.iter().map(|p| p.accuracy).collect::<Vec<_>>(),
+                "accuracy": s.accuracy,
+                "fluency": s.fluency,
+                "completeness": s.completeness,
+                "features": rows,
+            });
+            (line, secs, true)
+        }
         Err(e) => (
             serde_json::json!({"id": item.id, "error": e.to_string()}),
             0.0,

@@ -23,6 +23,12 @@ pub use elocute_features::{FeatureConfig, FeatureExtractor};
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+mod scorer;
+pub use scorer::{ScorerConfig, ScorerModel, ScorerOutput};
+
+/// Filler cost per frame when a model folder names none (see `ModelConfig::insertion_penalty`).
+pub const DEFAULT_INSERTION_PENALTY: f32 = -6.0;
+
 /// What a model's output columns hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +66,11 @@ pub struct ModelConfig {
     /// fitted for this model's posteriors; the scorer's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gop_calibration: Option<GopCalibration>,
+    /// Log score per frame of the filler that lets miscue report speech
+    /// matching no reference word (`EnableMiscue`); more negative finds fewer
+    /// insertions. Default [`DEFAULT_INSERTION_PENALTY`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insertion_penalty: Option<f32>,
     /// Run the model on at most this many frames at a time (bounds memory).
     /// Only for models that score each frame independently of its neighbours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,6 +199,7 @@ pub struct FrameScores {
 pub struct Model {
     extractor: FeatureExtractor,
     engine: Box<dyn AcousticModel>,
+    scorer: Option<ScorerModel>,
 }
 
 impl std::fmt::Debug for Model {
@@ -200,14 +212,32 @@ impl std::fmt::Debug for Model {
 
 impl Model {
     /// Load a model folder and run it with onnxruntime.
+    /// Also loads the folder's learned scorer (`scorer.json`) when it has one.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        Self::from_engine(Box::new(OnnxModel::load(dir)?))
+        let dir = dir.as_ref();
+        let model = Self::from_engine(Box::new(OnnxModel::load(dir)?))?;
+        Ok(model.with_scorer(ScorerModel::load_optional(dir)?))
     }
 
     /// Wrap any engine; its config's feature settings build the front end.
     pub fn from_engine(engine: Box<dyn AcousticModel>) -> Result<Self> {
         let extractor = FeatureExtractor::new(engine.config().features.clone())?;
-        Ok(Model { extractor, engine })
+        Ok(Model {
+            extractor,
+            engine,
+            scorer: None,
+        })
+    }
+
+    /// Use (or, with `None`, stop using) a learned scorer.
+    pub fn with_scorer(mut self, scorer: Option<ScorerModel>) -> Self {
+        self.scorer = scorer;
+        self
+    }
+
+    /// The learned scorer trained on this model's posteriors, if any.
+    pub fn scorer(&self) -> Option<&ScorerModel> {
+        self.scorer.as_ref()
     }
 
     /// The model's description.
@@ -293,14 +323,70 @@ fn log_sum_exp(xs: impl Iterator<Item = f32> + Clone) -> f32 {
 
 /// An ONNX acoustic model run by onnxruntime.
 ///
-/// `ort` sessions need exclusive access to run, so the model keeps a pool:
+/// `ort` sessions need exclusive access to run, so a graph keeps a pool:
 /// each concurrent caller takes a session (creating one when none is free)
 /// and returns it, so N threads end up with N sessions and never wait.
-pub struct OnnxModel {
-    config: ModelConfig,
-    onnx_path: PathBuf,
+pub(crate) struct SessionPool {
+    path: PathBuf,
     env: ort::environment::Environment,
     pool: Mutex<Vec<ort::session::Session>>,
+}
+
+impl SessionPool {
+    /// Open `path` (which must exist) and create its first session.
+    pub(crate) fn open(path: PathBuf) -> Result<(Self, ort::session::Session)> {
+        let pool = SessionPool {
+            path,
+            env: runtime_env()?,
+            pool: Mutex::new(Vec::new()),
+        };
+        let first = pool.new_session()?;
+        Ok((pool, first))
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn new_session(&self) -> Result<ort::session::Session> {
+        let err = |e: ort::Error| Error::Model {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
+        ort::session::Session::builder(&self.env)
+            .map_err(err)?
+            // One thread per session: parallelism comes from running utterances side by side.
+            .with_intra_threads(1)
+            .map_err(|e| err(e.into()))?
+            .with_inter_threads(1)
+            .map_err(|e| err(e.into()))?
+            .commit_from_file(&self.path)
+            .map_err(err)
+    }
+
+    pub(crate) fn put_back(&self, s: ort::session::Session) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(s);
+        }
+    }
+
+    /// Run `f` with a session of the pool.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut ort::session::Session) -> Result<T>) -> Result<T> {
+        let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
+        let mut session = match taken {
+            Some(s) => s,
+            None => self.new_session()?,
+        };
+        let out = f(&mut session);
+        self.put_back(session);
+        out
+    }
+}
+
+/// Any model folder run with onnxruntime.
+pub struct OnnxModel {
+    config: ModelConfig,
+    sessions: SessionPool,
 }
 
 impl OnnxModel {
@@ -315,33 +401,11 @@ impl OnnxModel {
                 message: "ONNX file missing (run scripts/setup.sh to build it)".into(),
             });
         }
-        let env = runtime_env()?;
-        let model = OnnxModel {
-            config,
-            onnx_path,
-            env,
-            pool: Mutex::new(Vec::new()),
-        };
-        let first = model.new_session()?;
+        let (sessions, first) = SessionPool::open(onnx_path)?;
+        let model = OnnxModel { config, sessions };
         model.check_io(&first)?;
-        model.put_back(first);
+        model.sessions.put_back(first);
         Ok(model)
-    }
-
-    fn new_session(&self) -> Result<ort::session::Session> {
-        let err = |e: ort::Error| Error::Model {
-            path: self.onnx_path.clone(),
-            message: e.to_string(),
-        };
-        ort::session::Session::builder(&self.env)
-            .map_err(err)?
-            // One thread per session: parallelism comes from running utterances side by side.
-            .with_intra_threads(1)
-            .map_err(|e| err(e.into()))?
-            .with_inter_threads(1)
-            .map_err(|e| err(e.into()))?
-            .commit_from_file(&self.onnx_path)
-            .map_err(err)
     }
 
     fn check_io(&self, s: &ort::session::Session) -> Result<()> {
@@ -349,7 +413,7 @@ impl OnnxModel {
         let has_out = s.outputs().iter().any(|o| o.name() == self.config.output);
         if !has_in || !has_out {
             return Err(Error::Model {
-                path: self.onnx_path.clone(),
+                path: self.sessions.path().to_path_buf(),
                 message: format!(
                     "expected input {:?} and output {:?} in the ONNX graph",
                     self.config.input, self.config.output
@@ -357,12 +421,6 @@ impl OnnxModel {
             });
         }
         Ok(())
-    }
-
-    fn put_back(&self, s: ort::session::Session) {
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.push(s);
-        }
     }
 }
 
@@ -372,41 +430,31 @@ impl AcousticModel for OnnxModel {
     }
 
     fn state_scores(&self, features: ArrayView2<f32>) -> Result<Array2<f32>> {
-        let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
-        let mut session = match taken {
-            Some(s) => s,
-            None => self.new_session()?,
-        };
-        let result = match self
-            .config
-            .chunk_frames
-            .filter(|&c| c > 0 && features.nrows() > c)
-        {
-            None => run(&mut session, &self.config, features),
-            Some(c) => {
-                let mut parts = Vec::new();
-                let mut start = 0;
-                while start < features.nrows() {
-                    let end = (start + c).min(features.nrows());
-                    match run(
-                        &mut session,
-                        &self.config,
-                        features.slice(ndarray::s![start..end, ..]),
-                    ) {
-                        Ok(p) => parts.push(p),
-                        Err(e) => {
-                            self.put_back(session);
-                            return Err(e);
-                        }
+        self.sessions.with(|session| {
+            match self
+                .config
+                .chunk_frames
+                .filter(|&c| c > 0 && features.nrows() > c)
+            {
+                None => run(session, &self.config, features),
+                Some(c) => {
+                    let mut parts = Vec::new();
+                    let mut start = 0;
+                    while start < features.nrows() {
+                        let end = (start + c).min(features.nrows());
+                        parts.push(run(
+                            session,
+                            &self.config,
+                            features.slice(ndarray::s![start..end, ..]),
+                        )?);
+                        start = end;
                     }
-                    start = end;
+                    let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+                    ndarray::concatenate(Axis(0), &views)
+                        .map_err(|e| Error::Runtime(e.to_string()))
                 }
-                let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-                ndarray::concatenate(Axis(0), &views).map_err(|e| Error::Runtime(e.to_string()))
             }
-        };
-        self.put_back(session);
-        result
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The result JSON, in the layout of the Speech SDK's pronunciation-assessment result.
 
 use elocute_core::FRAME_TICKS;
-use elocute_lexicon::{spell_syllable, syllabify, Phone};
+use elocute_lexicon::{spell_syllable, syllabify, Alphabet, Phone};
 use elocute_prosody::Prosody;
 use elocute_score::{pron_score, PhoneScore, UtteranceScore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -304,6 +304,20 @@ pub fn syllable_spans(pron: &[Phone], phones: &[&PhoneScore]) -> Vec<SyllableSpa
         .collect()
 }
 
+/// Speech that matched no reference word (miscue), reported as an
+/// `Insertion` word in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertedWord {
+    /// First frame.
+    pub start: usize,
+    /// One past the last frame.
+    pub end: usize,
+    /// The lexicon word it sounded like, if any.
+    pub word: Option<String>,
+    /// The phones heard, with their frames `[start, end)`.
+    pub phones: Vec<(Phone, usize, usize)>,
+}
+
 /// What the report is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportInput<'a> {
@@ -326,6 +340,8 @@ pub struct ReportInput<'a> {
     /// The CMU phone of each model phone id (`None` for silence and noises),
     /// for naming spoken-phoneme candidates.
     pub model_phones: &'a [Option<Phone>],
+    /// Extra speech found between reference words (listed only with miscue on).
+    pub insertions: &'a [InsertedWord],
 }
 
 /// Build the result.
@@ -461,6 +477,14 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
         }
     }
 
+    if c.enable_miscue && !silent && c.granularity >= Granularity::Word {
+        for ins in input.insertions {
+            words.push(inserted_word(ins, c.phoneme_alphabet, c.granularity, &ticks));
+        }
+        // Stable: an insertion goes after the words (also zero-length omissions) that start before it.
+        words.sort_by_key(|w| w.offset);
+    }
+
     let basic = c.dimension == Dimension::Basic;
     let opt = |v: f64| if basic { None } else { Some(scale(z(v), 1)) };
     let (start, end) = match (s.words.first(), s.words.last()) {
@@ -492,6 +516,51 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             },
             words,
         }],
+    }
+}
+
+/// An `Insertion` entry: the word heard (or its phones between slashes
+/// when it is no lexicon word), accuracy 0, and its phones at Phoneme granularity.
+fn inserted_word(
+    ins: &InsertedWord,
+    alphabet: Alphabet,
+    granularity: Granularity,
+    ticks: &dyn Fn(usize) -> u64,
+) -> Word {
+    let spelled: Vec<&str> = ins.phones.iter().map(|(p, _, _)| p.spell(alphabet)).collect();
+    let sep = if alphabet == Alphabet::Ipa { "" } else { " " };
+    let text = match &ins.word {
+        Some(w) => w.clone(),
+        None => format!("/{}/", spelled.join(sep)),
+    };
+    let phonemes = if granularity == Granularity::Phoneme {
+        ins.phones
+            .iter()
+            .zip(&spelled)
+            .map(|((_, a, b), sp)| Phoneme {
+                phoneme: sp.to_string(),
+                pronunciation_assessment: PhonemeAssessment {
+                    accuracy_score: 0.0,
+                    nbest_phonemes: Vec::new(),
+                },
+                offset: ticks(*a),
+                duration: ticks(b - a),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Word {
+        word: text,
+        offset: ticks(ins.start),
+        duration: ticks(ins.end - ins.start),
+        pronunciation_assessment: WordAssessment {
+            accuracy_score: 0.0,
+            error_type: "Insertion".to_string(),
+            feedback: None,
+        },
+        syllables: Vec::new(),
+        phonemes,
     }
 }
 

@@ -16,6 +16,8 @@
 //! assert!((pron_score(&[100.0, 100.0, 87.8, 100.0]) - 95.12).abs() < 1e-9);
 //! ```
 
+pub mod features;
+
 use elocute_align::Alignment;
 use ndarray::ArrayView2;
 

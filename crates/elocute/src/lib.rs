@@ -30,6 +30,7 @@ pub use elocute_report::{
     to_rest, AssessmentResult, Dimension, GradingSystem, Granularity,
     PronunciationAssessmentConfig, RecognitionStatus, RestFormat,
 };
+pub use elocute_score::features::{ScorerInput, FEATURE_VERSION, PHONE_FEATURES};
 pub use elocute_score::{ScoreOptions, UtteranceScore};
 
 /// The model used when none is named.
@@ -41,6 +42,12 @@ const MIN_SPEECH_FRAMES: usize = 10;
 /// Log score of skipping a reference word when miscue is on: the aligner
 /// omits a word only when forcing it into the audio costs more than this.
 const OMISSION_PENALTY: f32 = -40.0;
+
+/// Shortest stretch of unmatched speech reported as an inserted word (frames).
+const MIN_INSERTION_FRAMES: usize = 15;
+
+/// Log cost of changing phone while decoding what an inserted word sounded like.
+const PHONE_SWITCH_PENALTY: f32 = -6.0;
 
 /// Frames quieter than this (dB re full scale) cannot hold speech.
 const AUDIBLE_DB: f32 = -60.0;
@@ -81,6 +88,20 @@ pub struct Reference {
     pub punct: Vec<bool>,
 }
 
+/// What the pipeline measured about one utterance, before any learned scorer:
+/// the reference, the GOP-based scores and the learned scorer's input rows.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The reference as aligned.
+    pub reference: Reference,
+    /// GOP-based scores.
+    pub scores: UtteranceScore,
+    /// One feature row per reference phone ([`elocute_score::features`]).
+    pub input: ScorerInput,
+    /// Speech matching no reference word (found only with `EnableMiscue`).
+    pub insertions: Vec<elocute_report::InsertedWord>,
+}
+
 /// Which 10 ms frames are loud enough to hold speech.
 pub fn audible_frames(audio: &[f32]) -> Vec<bool> {
     elocute_audio::frame_levels_db(audio)
@@ -108,6 +129,7 @@ fn topology_for(cfg: &ModelConfig, silence: usize) -> Topology {
         silence,
         silence_penalty: 0.0,
         omission_penalty: None,
+        insertion: None,
     }
 }
 
@@ -121,6 +143,9 @@ pub struct Assessor {
     silence: usize,
     /// The CMU phone of each model phone id, for naming spoken-phone candidates.
     model_phones: Vec<Option<elocute_lexicon::Phone>>,
+    /// Model column of each CMU phone, then silence: the feature vectors' order.
+    feature_columns: Vec<usize>,
+    use_scorer: bool,
     limits: AudioLimits,
     score_options: ScoreOptions,
     pitch: elocute_prosody::PitchTracker,
@@ -187,7 +212,20 @@ impl Assessor {
                 })
             })
             .collect();
+        let mut feature_columns = phone_ids.clone();
+        feature_columns.push(silence);
+        if let Some(sc) = model.scorer() {
+            let c = sc.config();
+            if c.feature_version != FEATURE_VERSION || c.features != PHONE_FEATURES {
+                return Err(bad(format!(
+                    "learned scorer {} expects feature layout v{} with {} columns; this build computes v{FEATURE_VERSION} with {PHONE_FEATURES}",
+                    c.name, c.feature_version, c.features
+                )));
+            }
+        }
         Ok(Assessor {
+            feature_columns,
+            use_scorer: true,
             model,
             lexicon,
             topology,
@@ -204,6 +242,18 @@ impl Assessor {
     pub fn with_limits(mut self, limits: AudioLimits) -> Self {
         self.limits = limits;
         self
+    }
+
+    /// Score with the acoustic model's GOP alone even when its folder has a
+    /// learned scorer (for comparisons and research).
+    pub fn without_scorer(mut self) -> Self {
+        self.use_scorer = false;
+        self
+    }
+
+    /// Whether results come from a learned scorer.
+    pub fn uses_scorer(&self) -> bool {
+        self.use_scorer && self.model.scorer().is_some()
     }
 
     /// The acoustic model.
@@ -280,36 +330,143 @@ impl Assessor {
         &self.topology
     }
 
-    fn assess_16k(
+    /// Measure an utterance (mono samples, any rate) without building a
+    /// report: GOP-based scores and the learned scorer's feature rows, as
+    /// `elocute features` writes them for training.
+    pub fn evidence(
         &self,
-        audio: &[f32],
+        samples: &[f32],
+        sample_rate: u32,
         config: &PronunciationAssessmentConfig,
-    ) -> Result<AssessmentResult> {
-        let scenario = elocute_report::scenario(&config.scenario_id)?;
-        let Reference {
-            words,
-            prons,
-            ids,
-            punct,
-        } = self.reference(&config.reference_text)?;
+    ) -> Result<Evidence> {
+        self.limits.check(samples.len(), sample_rate)?;
+        let audio = elocute_audio::to_16k_mono(samples, 1, sample_rate)?;
+        self.measure(&audio, config)
+    }
+
+    /// Reference, alignment and GOP scores with their feature rows.
+    fn measure(&self, audio: &[f32], config: &PronunciationAssessmentConfig) -> Result<Evidence> {
+        let reference = self.reference(&config.reference_text)?;
         let frames = self.model.frame_scores(audio)?;
         let topo = Topology {
             omission_penalty: config.enable_miscue.then_some(OMISSION_PENALTY),
+            insertion: config.enable_miscue.then(|| elocute_align::Insertion {
+                penalty: self
+                    .model
+                    .config()
+                    .insertion_penalty
+                    .unwrap_or(elocute_model::DEFAULT_INSERTION_PENALTY),
+                phones: self.phone_ids.clone(),
+                min_frames: MIN_INSERTION_FRAMES,
+            }),
             ..self.topology.clone()
         };
-        let alignment = elocute_align::align(frames.state_scores.view(), &ids, &topo)?;
+        let alignment = elocute_align::align(frames.state_scores.view(), &reference.ids, &topo)?;
         let audible = audible_frames(audio);
         let scores = elocute_score::score(
             &alignment,
             frames.phone_logpost.view(),
             self.silence,
             &audible,
-            &punct,
+            &reference.punct,
             &ScoreOptions {
                 nbest: config.nbest_phoneme_count as usize,
                 ..self.score_options.clone()
             },
         );
+        let cmu: Vec<usize> = reference
+            .prons
+            .iter()
+            .flat_map(|p| p.iter().map(|ph| ph.id as usize))
+            .collect();
+        let input = elocute_score::features::scorer_input(
+            &scores,
+            &elocute_score::features::FeatureContext {
+                phone_logpost: frames.phone_logpost.view(),
+                columns: &self.feature_columns,
+                cmu: &cmu,
+                punct_after: &reference.punct,
+                frame_seconds: self.score_options.frame_seconds,
+            },
+        );
+        let insertions = alignment
+            .insertions
+            .iter()
+            .map(|seg| self.inserted_word(frames.phone_logpost.view(), seg.start, seg.end))
+            .collect();
+        Ok(Evidence {
+            reference,
+            scores,
+            input,
+            insertions,
+        })
+    }
+
+    /// What an unmatched stretch of speech sounded like: its phones, and the
+    /// lexicon word with those phones if there is one.
+    fn inserted_word(
+        &self,
+        logpost: ndarray::ArrayView2<f32>,
+        start: usize,
+        end: usize,
+    ) -> elocute_report::InsertedWord {
+        let runs = elocute_align::decode_phones(
+            logpost,
+            start,
+            end,
+            &self.phone_ids,
+            PHONE_SWITCH_PENALTY,
+            3,
+        );
+        let phones: Vec<(elocute_lexicon::Phone, usize, usize)> = runs
+            .iter()
+            .filter_map(|&(q, a, b)| Some((self.model_phones.get(q).copied().flatten()?, a, b)))
+            .collect();
+        let seq: Vec<elocute_lexicon::Phone> = phones.iter().map(|p| p.0).collect();
+        elocute_report::InsertedWord {
+            start,
+            end,
+            word: self.lexicon.word_with_phones(&seq),
+            phones,
+        }
+    }
+
+    fn assess_16k(
+        &self,
+        audio: &[f32],
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<AssessmentResult> {
+        let scenario = elocute_report::scenario(&config.scenario_id)?;
+        let Evidence {
+            reference,
+            mut scores,
+            input,
+            insertions,
+        } = self.measure(audio, config)?;
+        let Reference {
+            words,
+            prons,
+            punct,
+            ..
+        } = reference;
+        let learned_prosody = match self.model.scorer().filter(|_| self.use_scorer) {
+            Some(scorer) if !scores.phones.is_empty() => {
+                let out = scorer.predict(input.features.view(), &input.phones)?;
+                let learned = elocute_score::features::LearnedScores {
+                    phone: out.phone.iter().map(|&v| f64::from(v)).collect(),
+                    word: out.word.iter().map(|&v| f64::from(v)).collect(),
+                    accuracy: f64::from(out.utterance[0]),
+                    fluency: f64::from(out.utterance[2]),
+                    prosody: f64::from(out.utterance[3]),
+                };
+                elocute_score::features::apply_learned(
+                    &mut scores,
+                    &learned,
+                    self.score_options.spoken_threshold,
+                )
+            }
+            _ => None,
+        };
         let prosody = config.enable_prosody_assessment.then(|| {
             let timings: Vec<elocute_prosody::WordTiming> = scores
                 .words
@@ -334,7 +491,11 @@ impl Assessor {
                 error_threshold: scenario.prosody_error_threshold,
                 ..Default::default()
             };
-            elocute_prosody::assess(&self.pitch.track(audio), &timings, &opts)
+            let mut p = elocute_prosody::assess(&self.pitch.track(audio), &timings, &opts);
+            if let Some(score) = learned_prosody {
+                p.score = score;
+            }
+            p
         });
         let id = content_id(audio, config);
         Ok(elocute_report::build(elocute_report::ReportInput {
@@ -347,6 +508,7 @@ impl Assessor {
             model_phones: &self.model_phones,
             prosody: prosody.as_ref(),
             scenario,
+            insertions: &insertions,
         }))
     }
 }
