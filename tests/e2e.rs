@@ -255,13 +255,14 @@ fn bad_inputs_are_typed_errors() {
     );
 
     let wav = speak(&dir, "hello", "hello", 150);
-    let e = a
-        .assess_file(&wav, &hundred("hello blorptastic"))
-        .unwrap_err();
+    // A word with no Latin letter has no pronunciation; a made-up one is guessed (G2P).
+    let e = a.assess_file(&wav, &hundred("hello 你好")).unwrap_err();
     assert!(
-        matches!(&e, Error::UnknownWord { word } if word == "blorptastic"),
+        matches!(&e, Error::UnknownWord { word } if word == "你好"),
         "{e}"
     );
+    let r = a.assess_file(&wav, &hundred("hello blorptastic")).unwrap();
+    assert_eq!(r.nbest[0].words.len(), 2);
     let e = a.assess_file(&wav, &hundred(" ?! ")).unwrap_err();
     assert!(matches!(e, Error::EmptyReference), "{e}");
     // Far more text than a half-second clip can hold.

@@ -1,4 +1,5 @@
-//! Pronunciation lexicon: the embedded CMUdict plus user entries that override it.
+//! Pronunciation lexicon: the embedded CMUdict plus user entries that override it,
+//! and a letter-to-phone guess ([`G2p`]) for words neither lists.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -6,6 +7,7 @@ use std::path::Path;
 
 use elocute_core::{Error, Result};
 
+use crate::g2p::{fold, G2p};
 use crate::phones::Phone;
 
 static CMUDICT: &str = include_str!(concat!(env!("OUT_DIR"), "/cmudict.dict"));
@@ -16,24 +18,105 @@ pub type Pron = Vec<Phone>;
 /// Word → pronunciations. Lookups into the embedded CMUdict are binary searches
 /// over its sorted text, so creating a `Lexicon` costs nothing and the
 /// dictionary is never parsed as a whole.
-#[derive(Debug, Clone, Default)]
+///
+/// Words that neither the user entries nor CMUdict list are pronounced by the
+/// [`G2p`] unless that is turned off with [`Lexicon::set_g2p`]; listed words
+/// always keep their listed pronunciations.
+#[derive(Debug, Clone)]
 pub struct Lexicon {
     extra: HashMap<String, Vec<Pron>>,
     use_cmudict: bool,
+    g2p: Option<G2p>,
+}
+
+impl Default for Lexicon {
+    /// The same as [`Lexicon::empty`].
+    fn default() -> Self {
+        Lexicon::empty()
+    }
 }
 
 impl Lexicon {
-    /// The CMU Pronouncing Dictionary (135k words) with no additions.
+    /// The CMU Pronouncing Dictionary (135k words) with no additions, and the
+    /// G2P for words it does not list.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let lex = Lexicon::cmudict();
+    /// assert_eq!(lex.pronounce("cat").unwrap().len(), 3);
+    /// assert!(lex.pronounce("zorblax").is_ok()); // guessed
+    /// ```
     pub fn cmudict() -> Self {
         Lexicon {
             extra: HashMap::new(),
             use_cmudict: true,
+            g2p: Some(G2p::new()),
         }
     }
 
-    /// A lexicon with no words at all; add entries with [`Lexicon::add_entries`].
+    /// A lexicon with no listed words; add entries with [`Lexicon::add_entries`].
+    /// Other words are still guessed by the G2P unless [`Lexicon::set_g2p`] turns it off.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let lex = Lexicon::empty();
+    /// assert!(!lex.is_listed("cat"));
+    /// assert!(lex.with_g2p(false).pronounce("cat").is_err());
+    /// ```
     pub fn empty() -> Self {
-        Lexicon::default()
+        Lexicon {
+            extra: HashMap::new(),
+            use_cmudict: false,
+            g2p: Some(G2p::new()),
+        }
+    }
+
+    /// Turn the G2P fallback on (the default) or off. Off, a word that is not
+    /// listed fails with [`Error::UnknownWord`], the strict behaviour.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let mut lex = Lexicon::cmudict();
+    /// lex.set_g2p(false);
+    /// assert!(lex.pronounce("zorblax").is_err());
+    /// assert!(lex.pronounce("hello").is_ok());
+    /// ```
+    pub fn set_g2p(&mut self, on: bool) {
+        self.g2p = on.then(G2p::new);
+    }
+
+    /// [`Lexicon::set_g2p`] as a builder.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let strict = Lexicon::cmudict().with_g2p(false);
+    /// assert!(!strict.g2p_enabled());
+    /// ```
+    pub fn with_g2p(mut self, on: bool) -> Self {
+        self.set_g2p(on);
+        self
+    }
+
+    /// Whether words that are not listed are guessed by the G2P.
+    ///
+    /// ```
+    /// assert!(elocute_lexicon::Lexicon::cmudict().g2p_enabled());
+    /// ```
+    pub fn g2p_enabled(&self) -> bool {
+        self.g2p.is_some()
+    }
+
+    /// Whether the user entries or CMUdict list `word` (accents folded if
+    /// needed), i.e. its pronunciation is not a G2P guess.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let lex = Lexicon::cmudict();
+    /// assert!(lex.is_listed("Hello") && lex.is_listed("café"));
+    /// assert!(!lex.is_listed("zorblax"));
+    /// ```
+    pub fn is_listed(&self, word: &str) -> bool {
+        !self.listed(word).is_empty()
     }
 
     /// Add the entries of a CMUdict-format file (`WORD  PH PH PH`, optional
@@ -88,19 +171,65 @@ impl Lexicon {
         Ok(())
     }
 
-    /// All pronunciations of a (normalised, lower-case) word, the canonical one first.
+    /// All pronunciations of a (normalised) word, the canonical one first: the
+    /// user entries', else CMUdict's (each tried as written, then with accents
+    /// folded: `café` is CMUdict's `cafe`), else the G2P's single guess when it
+    /// is on. Empty when none applies.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let lex = Lexicon::cmudict();
+    /// assert!(lex.pronunciations("read").len() >= 2);
+    /// assert_eq!(lex.pronunciations("blorft").len(), 1);
+    /// assert!(lex.pronunciations("42").is_empty());
+    /// ```
     pub fn pronunciations(&self, word: &str) -> Vec<Pron> {
-        let word = word.to_lowercase();
-        if let Some(p) = self.extra.get(&word) {
-            return p.clone();
+        let listed = self.listed(word);
+        if !listed.is_empty() {
+            return listed;
+        }
+        self.g2p
+            .and_then(|g| g.pronounce(word))
+            .into_iter()
+            .collect()
+    }
+
+    /// The listed pronunciations of `word`, without the G2P.
+    fn listed(&self, word: &str) -> Vec<Pron> {
+        let lower = word.to_lowercase();
+        let folded = fold(&lower);
+        let keys = if folded != lower && !folded.is_empty() {
+            vec![lower, folded]
+        } else {
+            vec![lower]
+        };
+        for key in &keys {
+            if let Some(p) = self.extra.get(key) {
+                return p.clone();
+            }
         }
         if self.use_cmudict {
-            return cmudict_lookup(&word);
+            for key in &keys {
+                let p = cmudict_lookup(key);
+                if !p.is_empty() {
+                    return p;
+                }
+            }
         }
         Vec::new()
     }
 
-    /// The canonical pronunciation of a word, or [`Error::UnknownWord`] naming it.
+    /// The canonical pronunciation of a word (see [`Lexicon::pronunciations`]),
+    /// or [`Error::UnknownWord`] naming it when there is none: the word is not
+    /// listed and either the G2P is off or the word has no Latin letter.
+    ///
+    /// ```
+    /// use elocute_lexicon::Lexicon;
+    /// let lex = Lexicon::cmudict();
+    /// assert!(lex.pronounce("quizzaciously").is_ok());
+    /// assert!(lex.pronounce("你好").is_err());
+    /// assert!(lex.with_g2p(false).pronounce("quizzaciously").is_err());
+    /// ```
     pub fn pronounce(&self, word: &str) -> Result<Pron> {
         self.pronunciations(word)
             .into_iter()
@@ -186,13 +315,71 @@ mod tests {
 
     #[test]
     fn variants_come_in_order_and_unknown_words_fail() {
-        let lex = Lexicon::cmudict();
+        let lex = Lexicon::cmudict().with_g2p(false);
         assert!(lex.pronunciations("a").len() >= 2);
         assert_eq!(spell(&lex.pronunciations("a")[0]), "AH0");
         let e = lex.pronounce("qxzvbn").unwrap_err();
+        assert!(matches!(&e, Error::UnknownWord { word } if word == "qxzvbn"));
         assert!(e.to_string().contains("qxzvbn"));
         assert!(lex.pronunciations("").is_empty());
         assert!(lex.pronunciations("zzzzzzzzzzzzzz").is_empty());
+    }
+
+    #[test]
+    fn unlisted_words_are_guessed_unless_strict() {
+        let lex = Lexicon::cmudict();
+        for w in [
+            "qxzvbn",
+            "zzzzzzzzzzzzzz",
+            "blorft",
+            "Zorblax",
+            "o'flannery's",
+        ] {
+            assert!(!lex.is_listed(w), "{w}");
+            let p = lex.pronounce(w).unwrap();
+            assert_eq!(Some(p.clone()), G2p::new().pronounce(w), "{w}");
+            assert_eq!(lex.pronunciations(w), vec![p]);
+        }
+        // Words with no Latin letter are still unknown.
+        for w in ["", "42", "你好", "привет", "'"] {
+            let e = lex.pronounce(w).unwrap_err();
+            assert!(
+                matches!(&e, Error::UnknownWord { word } if word == w),
+                "{w}"
+            );
+        }
+        // Listed words keep CMUdict's pronunciations, accented spellings find theirs.
+        let strict = lex.clone().with_g2p(false);
+        for w in ["hello", "read", "colonel", "worcestershire", "a"] {
+            assert_eq!(lex.pronunciations(w), strict.pronunciations(w), "{w}");
+        }
+        assert_eq!(
+            spell(&lex.pronounce("café").unwrap()),
+            spell(&lex.pronounce("cafe").unwrap())
+        );
+        assert_eq!(
+            lex.pronounce("naïve").unwrap(),
+            strict.pronounce("naive").unwrap()
+        );
+    }
+
+    #[test]
+    fn user_entries_win_over_the_g2p_and_empty_lexicons_guess() {
+        let mut lex = Lexicon::empty();
+        assert!(lex.g2p_enabled());
+        assert!(lex.pronounce("blorft").is_ok());
+        lex.add_entries("BLORFT  B L AO1 R F T\n", "x.txt").unwrap();
+        assert_eq!(spell(&lex.pronounce("blorft").unwrap()), "B L AO1 R F T");
+        assert!(lex.is_listed("BLORFT"));
+        lex.set_g2p(false);
+        assert!(lex.pronounce("blorft").is_ok());
+        assert!(matches!(
+            lex.pronounce("cat"),
+            Err(Error::UnknownWord { .. })
+        ));
+        lex.set_g2p(true);
+        assert!(lex.pronounce("cat").is_ok());
+        assert!(Lexicon::default().g2p_enabled());
     }
 
     #[test]

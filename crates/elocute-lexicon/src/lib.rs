@@ -1,6 +1,7 @@
 //! Text and pronunciation stage of elocute: reference-text normalisation,
-//! the CMU Pronouncing Dictionary (embedded) with user overrides, and the
-//! SAPI and IPA spellings of phones.
+//! the CMU Pronouncing Dictionary (embedded) with user overrides, a
+//! grapheme-to-phoneme model (trained on CMUdict, embedded) for words neither
+//! lists, and the SAPI and IPA spellings of phones.
 //!
 //! ```
 //! use elocute_lexicon::{normalize, Alphabet, Lexicon};
@@ -12,12 +13,14 @@
 //! ```
 
 mod dict;
+mod g2p;
 mod numbers;
 mod phones;
 mod syllable;
 mod text;
 
 pub use dict::{Lexicon, Pron};
+pub use g2p::G2p;
 pub use numbers::{cardinal, ordinal, spoken_number, year};
 pub use phones::{Alphabet, Phone, CMU_PHONES};
 pub use syllable::{spell_syllable, syllabify};
