@@ -579,6 +579,61 @@ fn a_flat_reading_is_monotone_and_a_lively_one_is_not() {
 }
 
 #[test]
+fn an_extra_word_is_an_insertion_with_miscue_only() {
+    const CAT: &str = "The cat sat on the mat.";
+    let dir = tmpdir("insertion");
+    let extra = speak(&dir, "extra", "The cat sat, yesterday, on the mat.", 150);
+    let clean = speak(&dir, "clean", CAT, 150);
+    let mut c = hundred(CAT);
+    c.enable_miscue = true;
+    c.granularity = elocute::Granularity::Phoneme;
+    let r = assessor().assess_file(&extra, &c).unwrap();
+    let words = &r.nbest[0].words;
+    let kinds: Vec<_> = words
+        .iter()
+        .map(|w| {
+            (
+                w.word.as_str(),
+                w.pronunciation_assessment.error_type.as_str(),
+            )
+        })
+        .collect();
+    let ins: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].pronunciation_assessment.error_type == "Insertion")
+        .collect();
+    assert_eq!(ins.len(), 1, "{kinds:?}");
+    let i = ins[0];
+    // Between "sat" and "on", in time order, with its own timing and the phones heard.
+    assert_eq!((kinds[i - 1].0, kinds[i + 1].0), ("sat", "on"), "{kinds:?}");
+    let w = &words[i];
+    assert!(w.duration >= 2_000_000, "at least 0.2 s: {}", w.duration);
+    assert!(words[i - 1].offset + words[i - 1].duration <= w.offset);
+    assert!(w.offset + w.duration <= words[i + 1].offset);
+    assert!(!w.phonemes.is_empty() && !w.word.is_empty());
+    // Inserted speech is not a reference word: the others are all there, none omitted.
+    let reference: Vec<_> = kinds
+        .iter()
+        .filter(|k| k.1 != "Insertion")
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(reference, ["the", "cat", "sat", "on", "the", "mat"]);
+    assert!(kinds.iter().all(|k| k.1 != "Omission"), "{kinds:?}");
+    // The clean reading has no insertion, and without miscue the words are exactly the reference.
+    let r = assessor().assess_file(&clean, &c).unwrap();
+    assert!(r.nbest[0]
+        .words
+        .iter()
+        .all(|w| w.pronunciation_assessment.error_type != "Insertion"));
+    let plain = assessor().assess_file(&extra, &hundred(CAT)).unwrap();
+    let said: Vec<_> = plain.nbest[0]
+        .words
+        .iter()
+        .map(|w| w.word.as_str())
+        .collect();
+    assert_eq!(said, ["the", "cat", "sat", "on", "the", "mat"]);
+}
+
+#[test]
 fn a_dropped_word_is_an_omission_with_miscue_only() {
     let dir = tmpdir("omission");
     let dropped = speak(

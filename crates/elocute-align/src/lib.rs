@@ -469,14 +469,15 @@ pub fn align(
 }
 
 /// Runs of frames where the filler explained the audio, joined across up
-/// to three silence frames (never across a word), at least `min_frames` long.
+/// to ten silence frames (a stop closure inside a word; never across a
+/// reference word), at least `min_frames` long.
 fn filler_runs(
     path: &[u32],
     is_silence: &[bool],
     is_filler: impl Fn(usize, usize) -> bool,
     min_frames: usize,
 ) -> Vec<WordSeg> {
-    const GAP: usize = 3;
+    const GAP: usize = 10;
     let mut runs: Vec<WordSeg> = Vec::new();
     let mut word_since = true;
     for (t, &s) in path.iter().enumerate() {
@@ -545,11 +546,15 @@ pub fn decode_phones(
     let mut delta: Vec<f32> = (0..k).map(|i| score(start, i)).collect();
     let mut back = vec![0u16; (end - start) * k];
     for t in start + 1..end {
-        let (best_i, best) = delta
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |a, (i, v)| if v > a.1 { (i, v) } else { a });
+        let (best_i, best) =
+            delta
+                .iter()
+                .copied()
+                .enumerate()
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |a, (i, v)| if v > a.1 { (i, v) } else { a },
+                );
         let row = &mut back[(t - start) * k..(t - start + 1) * k];
         for i in 0..k {
             let (from, v) = if best + switch_penalty > delta[i] {
@@ -743,14 +748,15 @@ mod tests {
             ..plain
         };
         let al = align(em.view(), &[vec![1], vec![2]], &miscue).unwrap();
-        assert_eq!(al.insertions, vec![WordSeg { start: 10, end: 22 }], "{al:?}");
+        assert_eq!(
+            al.insertions,
+            vec![WordSeg { start: 10, end: 22 }],
+            "{al:?}"
+        );
         assert_eq!(al.words[0], WordSeg { start: 2, end: 8 });
         assert_eq!(al.words[1], WordSeg { start: 24, end: 30 });
         // A clean reading gets no insertion, and a costly filler takes nothing.
-        let clean: Vec<usize> = truth
-            .iter()
-            .map(|&p| if p == 3 { 0 } else { p })
-            .collect();
+        let clean: Vec<usize> = truth.iter().map(|&p| if p == 3 { 0 } else { p }).collect();
         let al = align(scores(&clean, 4).view(), &[vec![1], vec![2]], &miscue).unwrap();
         assert!(al.insertions.is_empty(), "{al:?}");
         let dear = Topology {

@@ -390,7 +390,13 @@ fn features_item(
                     })
                 })
                 .collect();
-            let rows: Vec<Vec<f32>> = ev.input.features.rows().into_iter().map(|r| r.to_vec()).collect();
+            let rows: Vec<Vec<f32>> = ev
+                .input
+                .features
+                .rows()
+                .into_iter()
+                .map(|r| r.to_vec())
+                .collect();
             let line = serde_json::json!({
                 "id": item.id,
                 "feature_version": elocute::FEATURE_VERSION,

@@ -240,6 +240,68 @@ impl Lexicon {
     }
 }
 
+impl Lexicon {
+    /// A listed word pronounced exactly `phones` (stress ignored): the user
+    /// entries' first, else CMUdict's first in its order. Used to name
+    /// speech that matched no reference word. The reverse index over CMUdict
+    /// is built on first use (tens of milliseconds).
+    ///
+    /// ```
+    /// use elocute_lexicon::{Lexicon, Phone};
+    /// let lex = Lexicon::cmudict();
+    /// let cat: Vec<Phone> = ["K", "AE1", "T"].iter().map(|p| Phone::parse(p).unwrap()).collect();
+    /// assert_eq!(lex.word_with_phones(&cat).as_deref(), Some("cat"));
+    /// assert_eq!(lex.word_with_phones(&[]), None);
+    /// ```
+    pub fn word_with_phones(&self, phones: &[Phone]) -> Option<String> {
+        if phones.is_empty() {
+            return None;
+        }
+        let key = bases_key(phones);
+        let mut own: Vec<&String> = self
+            .extra
+            .iter()
+            .filter(|(_, prons)| prons.iter().any(|p| bases_key(p) == key))
+            .map(|(w, _)| w)
+            .collect();
+        own.sort();
+        if let Some(w) = own.first() {
+            return Some((*w).clone());
+        }
+        if !self.use_cmudict {
+            return None;
+        }
+        static REVERSE: std::sync::OnceLock<HashMap<String, &'static str>> =
+            std::sync::OnceLock::new();
+        let index = REVERSE.get_or_init(|| {
+            let mut m = HashMap::new();
+            for line in CMUDICT.lines() {
+                let mut parts = line.split(' ');
+                let word = base_key(parts.next().unwrap_or(""));
+                let pron: Option<Vec<Phone>> = parts.map(|t| Phone::parse(t).ok()).collect();
+                if let Some(pron) = pron.filter(|p| !p.is_empty()) {
+                    m.entry(bases_key(&pron)).or_insert(word);
+                }
+            }
+            m
+        });
+        // Entries listed by the user under another pronunciation are not theirs any more.
+        index
+            .get(&key)
+            .filter(|w| !self.extra.contains_key(**w))
+            .map(|w| w.to_string())
+    }
+}
+
+/// Base phones joined by spaces: the stress-free key of a pronunciation.
+fn bases_key(phones: &[Phone]) -> String {
+    phones
+        .iter()
+        .map(|p| p.base())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `word(2)` → `word`.
 fn base_key(key: &str) -> &str {
     match key.find('(') {

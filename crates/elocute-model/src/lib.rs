@@ -27,7 +27,7 @@ mod scorer;
 pub use scorer::{ScorerConfig, ScorerModel, ScorerOutput};
 
 /// Filler cost per frame when a model folder names none (see `ModelConfig::insertion_penalty`).
-pub const DEFAULT_INSERTION_PENALTY: f32 = -6.0;
+pub const DEFAULT_INSERTION_PENALTY: f32 = -8.0;
 
 /// What a model's output columns hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,7 +371,10 @@ impl SessionPool {
     }
 
     /// Run `f` with a session of the pool.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut ort::session::Session) -> Result<T>) -> Result<T> {
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut ort::session::Session) -> Result<T>,
+    ) -> Result<T> {
         let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
         let mut session = match taken {
             Some(s) => s,
@@ -450,8 +453,7 @@ impl AcousticModel for OnnxModel {
                         start = end;
                     }
                     let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-                    ndarray::concatenate(Axis(0), &views)
-                        .map_err(|e| Error::Runtime(e.to_string()))
+                    ndarray::concatenate(Axis(0), &views).map_err(|e| Error::Runtime(e.to_string()))
                 }
             }
         })

@@ -16,7 +16,7 @@ mod scenario;
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 pub use rest::{to_rest, RestFormat};
 pub use result::{
-    build, syllable_spans, AssessmentResult, BreakFeedback, Confidence, Feedback,
+    build, syllable_spans, AssessmentResult, BreakFeedback, Confidence, Feedback, InsertedWord,
     IntonationFeedback, MonotoneFeedback, NBest, NBestPhoneme, Phoneme, PhonemeAssessment,
     ProsodyFeedback, RecognitionStatus, ReportInput, Syllable, SyllableSpan, TextAssessment, Word,
     WordAssessment, MISPRONUNCIATION_THRESHOLD,

@@ -479,7 +479,12 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
 
     if c.enable_miscue && !silent && c.granularity >= Granularity::Word {
         for ins in input.insertions {
-            words.push(inserted_word(ins, c.phoneme_alphabet, c.granularity, &ticks));
+            words.push(inserted_word(
+                ins,
+                c.phoneme_alphabet,
+                c.granularity,
+                &ticks,
+            ));
         }
         // Stable: an insertion goes after the words (also zero-length omissions) that start before it.
         words.sort_by_key(|w| w.offset);
@@ -527,7 +532,11 @@ fn inserted_word(
     granularity: Granularity,
     ticks: &dyn Fn(usize) -> u64,
 ) -> Word {
-    let spelled: Vec<&str> = ins.phones.iter().map(|(p, _, _)| p.spell(alphabet)).collect();
+    let spelled: Vec<&str> = ins
+        .phones
+        .iter()
+        .map(|(p, _, _)| p.spell(alphabet))
+        .collect();
     let sep = if alphabet == Alphabet::Ipa { "" } else { " " };
     let text = match &ins.word {
         Some(w) => w.clone(),

@@ -142,7 +142,11 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
             (words[b].start.saturating_sub(words[a].end)) as f64 * ctx.frame_seconds
         };
         if p.word < words.len() {
-            row[87] = if p.word > 0 { gap(p.word - 1, p.word) } else { 0.0 } as f32;
+            row[87] = if p.word > 0 {
+                gap(p.word - 1, p.word)
+            } else {
+                0.0
+            } as f32;
             row[88] = if p.word + 1 < words.len() {
                 gap(p.word, p.word + 1)
             } else {
@@ -166,7 +170,10 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
 }
 
 /// The LPR and LPP vectors of one phone over the 40 vector phones.
-fn vectors(p: &PhoneScore, ctx: &FeatureContext<'_>) -> ([f32; VECTOR_PHONES], [f32; VECTOR_PHONES]) {
+fn vectors(
+    p: &PhoneScore,
+    ctx: &FeatureContext<'_>,
+) -> ([f32; VECTOR_PHONES], [f32; VECTOR_PHONES]) {
     let mut lpr = [0.0f64; VECTOR_PHONES];
     let mut lpp = [0.0f64; VECTOR_PHONES];
     let frames = ctx.phone_logpost.nrows();
@@ -204,7 +211,10 @@ fn rate_and_pauses(scores: &UtteranceScore, frame_seconds: f64) -> (f64, f64) {
         .map(|p| p[1].start.saturating_sub(p[0].end) as f64 * frame_seconds)
         .sum();
     let speaking = (span - pauses).max(frame_seconds);
-    (scores.phones.len() as f64 / speaking, (pauses / span).min(1.0))
+    (
+        scores.phones.len() as f64 / speaking,
+        (pauses / span).min(1.0),
+    )
 }
 
 /// A learned scorer's verdict on one utterance, every value on 0-100.
@@ -234,7 +244,13 @@ pub fn apply_learned(
     if learned.phone.len() != scores.phones.len() || learned.word.len() != scores.phones.len() {
         return None;
     }
-    let clamp = |x: f64| if x.is_finite() { x.clamp(0.0, 100.0) } else { 0.0 };
+    let clamp = |x: f64| {
+        if x.is_finite() {
+            x.clamp(0.0, 100.0)
+        } else {
+            0.0
+        }
+    };
     for (p, &a) in scores.phones.iter_mut().zip(&learned.phone) {
         p.accuracy = if p.end > p.start { clamp(a) } else { 0.0 };
     }
@@ -243,7 +259,9 @@ pub fn apply_learned(
         let idx: Vec<usize> = (0..scores.phones.len())
             .filter(|&i| scores.phones[i].word == w)
             .collect();
-        let omitted = idx.iter().all(|&i| scores.phones[i].end <= scores.phones[i].start);
+        let omitted = idx
+            .iter()
+            .all(|&i| scores.phones[i].end <= scores.phones[i].start);
         ws.accuracy = if omitted || idx.is_empty() {
             0.0
         } else {

@@ -389,10 +389,28 @@ impl Assessor {
                 frame_seconds: self.score_options.frame_seconds,
             },
         );
+        // The filler also wins on digital silence and noise, where every model
+        // is lost; only stretches that mostly sound like speech count.
         let insertions = alignment
             .insertions
             .iter()
+            .filter(|seg| {
+                let speech = (seg.start..seg.end.min(frames.phone_logpost.nrows()))
+                    .filter(|&t| {
+                        let row = frames.phone_logpost.row(t);
+                        audible.get(t).copied().unwrap_or(false)
+                            && row.iter().enumerate().any(|(q, &v)| {
+                                q != self.silence
+                                    && self.model_phones[q].is_some()
+                                    && v > row[self.silence]
+                            })
+                    })
+                    .count();
+                speech >= MIN_INSERTION_FRAMES && 2 * speech >= seg.end - seg.start
+            })
             .map(|seg| self.inserted_word(frames.phone_logpost.view(), seg.start, seg.end))
+            // A word has a vowel; bare consonants are breaths, clicks and plosive bursts.
+            .filter(|w| w.phones.iter().any(|(p, _, _)| p.is_vowel()))
             .collect();
         Ok(Evidence {
             reference,
