@@ -751,3 +751,59 @@ fn the_neural_model_loads_through_the_same_interface() {
         end = w.offset + w.duration;
     }
 }
+
+#[test]
+fn the_learned_scorer_scores_and_tells_a_right_text_from_a_wrong_one() {
+    let a = assessor();
+    assert!(
+        a.uses_scorer(),
+        "the default model folder ships a learned scorer"
+    );
+    let dir = tmpdir("scorer");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let mut c = hundred(FOX);
+    c.granularity = Granularity::Phoneme;
+    let right = a.assess_file(&wav, &c).unwrap();
+    c.reference_text = "She sells sea shells by the sea shore.".into();
+    let wrong = a.assess_file(&wav, &c).unwrap();
+    let acc = |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.accuracy_score;
+    let pron =
+        |r: &elocute::AssessmentResult| r.nbest[0].pronunciation_assessment.pron_score.unwrap();
+    assert!(
+        acc(&right) > acc(&wrong) + 25.0,
+        "{} vs {}",
+        acc(&right),
+        acc(&wrong)
+    );
+    assert!(
+        pron(&right) > pron(&wrong) + 25.0,
+        "{} vs {}",
+        pron(&right),
+        pron(&wrong)
+    );
+    for r in [&right, &wrong] {
+        let t = &r.nbest[0].pronunciation_assessment;
+        for v in [
+            t.accuracy_score,
+            t.fluency_score.unwrap(),
+            t.completeness_score.unwrap(),
+            t.pron_score.unwrap(),
+        ] {
+            assert!((0.0..=100.0).contains(&v), "{v}");
+        }
+        for w in &r.nbest[0].words {
+            assert!((0.0..=100.0).contains(&w.pronunciation_assessment.accuracy_score));
+            for p in &w.phonemes {
+                assert!((0.0..=100.0).contains(&p.pronunciation_assessment.accuracy_score));
+            }
+        }
+    }
+    // The GOP path still works without the scorer, and gives other numbers.
+    let plain = elocute::Assessor::with_default_model()
+        .unwrap()
+        .without_scorer();
+    assert!(!plain.uses_scorer());
+    c.reference_text = FOX.into();
+    let gop = plain.assess_file(&wav, &c).unwrap();
+    assert_ne!(acc(&gop), acc(&right));
+}

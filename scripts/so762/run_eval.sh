@@ -5,10 +5,11 @@
 #
 # or set SO762_CORPUS, SO762_SCORES, SO762_OUT, SO762_THREADS, SO762_LIMIT (first N utterances),
 # PYTHON (an interpreter with numpy; default: .venv/bin/python if present, else python3),
-# SO762_CANON_LEXICON=1 (score with a lexicon that puts the corpus's canonical pronunciations first,
+# SO762_CANON_LEXICON=0 (score with SO762_LEXICON as issued instead of the default: a lexicon that puts the corpus's canonical pronunciations first,
 # written by make_manifest.py --lexicon-out; see README), ELOCUTE_BIN (a prebuilt binary to use instead of target/release/elocute), SO762_BUILD=0 (skip the build).
-# Writes OUTDIR/train.tsv, OUTDIR/train.jsonl, OUTDIR/batch.log and OUTDIR/eval.txt, OUTDIR/eval.json.
-# Never point it at the test split: the scores exist for train only, and test stays unseen.
+# Writes OUTDIR/SPLIT.tsv, OUTDIR/SPLIT.jsonl, OUTDIR/batch.log and OUTDIR/eval.txt, OUTDIR/eval.json.
+# SO762_SPLIT=test scores the test split instead (for an independent, held-out measurement with a
+# test-split score file as SCORES; never tune anything on it). Default: train.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +19,7 @@ scores="${2:-${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}}"
 out="${3:-${SO762_OUT:-$repo/target/so762}}"
 threads="${4:-${SO762_THREADS:-2}}"
 limit="${SO762_LIMIT:-}"
+split="${SO762_SPLIT:-train}"
 lexicon="${SO762_LEXICON:-$(dirname "$scores")/lexicon.txt}"
 config="${SO762_CONFIG:-{\"GradingSystem\":\"HundredMark\"\}}"
 if [[ -z "${PYTHON:-}" ]]; then
@@ -39,16 +41,16 @@ fi
 
 echo "== manifest" >&2
 canon=()
-if [[ "${SO762_CANON_LEXICON:-0}" != 0 ]]; then
+if [[ "${SO762_CANON_LEXICON:-1}" != 0 ]]; then
   canon=(--lexicon-out "$out/canonical-lexicon.txt")
   lexicon="$out/canonical-lexicon.txt"
 fi
-"$PYTHON" "$here/make_manifest.py" --corpus "$corpus" --split train --out "$out/train.tsv" \
+"$PYTHON" "$here/make_manifest.py" --corpus "$corpus" --split "$split" --out "$out/$split.tsv" \
   ${limit:+--limit "$limit"} "${canon[@]}"
 
 echo "== batch ($threads threads)" >&2
 set +e
-"$bin" batch "$out/train.tsv" --output "$out/train.jsonl" \
+"$bin" batch "$out/$split.tsv" --output "$out/$split.jsonl" \
   --lexicon "$lexicon" --config "$config" --threads "$threads" 2> >(tee "$out/batch.log" >&2)
 rc=$?
 set -e
@@ -56,5 +58,5 @@ set -e
 if [[ $rc -ne 0 && $rc -ne 3 ]]; then echo "run_eval.sh: elocute batch failed ($rc)" >&2; exit $rc; fi
 
 echo "== evaluate" >&2
-"$PYTHON" "$here/evaluate.py" --results "$out/train.jsonl" --scores "$scores" | tee "$out/eval.txt"
-"$PYTHON" "$here/evaluate.py" --results "$out/train.jsonl" --scores "$scores" --json > "$out/eval.json"
+"$PYTHON" "$here/evaluate.py" --results "$out/$split.jsonl" --scores "$scores" | tee "$out/eval.txt"
+"$PYTHON" "$here/evaluate.py" --results "$out/$split.jsonl" --scores "$scores" --json > "$out/eval.json"

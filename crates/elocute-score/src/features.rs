@@ -281,3 +281,100 @@ pub fn apply_learned(
     scores.pron = crate::pron_score(&[scores.accuracy, scores.fluency, scores.completeness]);
     Some(clamp(learned.prosody))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{score, ScoreOptions};
+    use elocute_align::{align, Topology};
+    use ndarray::Array2;
+
+    fn utterance() -> (Array2<f32>, UtteranceScore) {
+        // Silence, word 0 = [1, 2], pause, word 1 = [3], silence.
+        let truth = [0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 3, 3, 3, 3, 0];
+        let mut lp = Array2::from_elem((truth.len(), 4), -9.0f32);
+        for (t, &q) in truth.iter().enumerate() {
+            lp[[t, q]] = 0.0;
+        }
+        let al = align(
+            lp.view(),
+            &[vec![1, 2], vec![3]],
+            &Topology::uniform(4, 1, 0),
+        )
+        .unwrap();
+        let s = score(
+            &al,
+            lp.view(),
+            0,
+            &[],
+            &[true, false],
+            &ScoreOptions::default(),
+        );
+        (lp, s)
+    }
+
+    #[test]
+    fn rows_are_finite_and_describe_the_phone() {
+        let (lp, s) = utterance();
+        let mut columns: Vec<usize> = (0..39).map(|k| 1 + k % 3).collect();
+        columns.push(0);
+        let cmu = [0, 1, 2];
+        let input = scorer_input(
+            &s,
+            &FeatureContext {
+                phone_logpost: lp.view(),
+                columns: &columns,
+                cmu: &cmu,
+                punct_after: &[true, false],
+                frame_seconds: 0.01,
+            },
+        );
+        let f = &input.features;
+        assert_eq!(f.dim(), (3, PHONE_FEATURES));
+        assert!(f.iter().all(|v| v.is_finite()));
+        assert_eq!(input.phones, vec![0, 1, 2]);
+        // First phone of word 0, last of word 0, only phone of word 1.
+        assert_eq!(
+            (f[[0, 84]], f[[0, 85]], f[[1, 85]], f[[2, 84]]),
+            (1.0, 0.0, 1.0, 1.0)
+        );
+        // A 0.03 s pause between the words, seen after word 0 and before word 1.
+        assert!((f[[1, 88]] - 0.03).abs() < 1e-6 && (f[[2, 87]] - 0.03).abs() < 1e-6);
+        assert_eq!((f[[0, 90]], f[[2, 90]]), (1.0, 0.0));
+        // Every phone said as expected: LPR of the expected phone is 0, LPP too.
+        for i in 0..3 {
+            assert_eq!((f[[i, 80]], f[[i, 81]]), (0.0, 0.0));
+            assert_eq!(f[[i, 83]], 0.0);
+        }
+    }
+
+    #[test]
+    fn learned_scores_replace_gop_and_are_clamped() {
+        let (_, mut s) = utterance();
+        let learned = LearnedScores {
+            phone: vec![80.0, 120.0, -5.0],
+            word: vec![90.0, 70.0, 20.0],
+            accuracy: 66.0,
+            fluency: 90.0,
+            prosody: 77.0,
+        };
+        assert_eq!(apply_learned(&mut s, &learned, 50.0), Some(77.0));
+        let acc: Vec<f64> = s.phones.iter().map(|p| p.accuracy).collect();
+        assert_eq!(acc, vec![80.0, 100.0, 0.0]);
+        assert_eq!(s.words[0].accuracy, 80.0);
+        assert!(
+            !s.words[1].spoken,
+            "a word scored 20 does not count as said"
+        );
+        assert_eq!(s.completeness, 50.0);
+        assert_eq!((s.accuracy, s.fluency), (66.0, 45.0));
+        // A scorer that disagrees about the phone count changes nothing.
+        let before = s.clone();
+        let short = LearnedScores {
+            phone: vec![1.0],
+            ..learned
+        };
+        assert_eq!(apply_learned(&mut s, &short, 50.0), None);
+        assert_eq!(s, before);
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Rebuild a model folder's learned scorer from speechocean762 TRAIN (never the test split):
+#
+#   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/ps-en-us-ptm
+#
+# 1. prepare.py: manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
+#    /work/data/tts exists; see scripts/train/gen_tts.py) and the canonical-first lexicon
+# 2. elocute features: the per-phone feature rows with MODEL_DIR's acoustic model
+# 3. train.py --cv 5: speaker-disjoint 5-fold cross-validation, printed and saved as JSON
+# 4. train.py --export MODEL_DIR: the final scorer on all rows -> MODEL_DIR/scorer.onnx, scorer.json
+#
+# Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
+# TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
+# default ../data/scorer/<model name>), EPOCHS (15), THREADS (2), CV (5; 0 skips it).
+# Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+model="$(cd "${1:-$repo/models/ps-en-us-ptm}" && pwd)"
+name="$(basename "$model")"
+corpus="${SO762_CORPUS:-$repo/../data/so762}"
+scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"
+tts="${TTS_MANIFEST:-/work/data/tts/manifest.tsv}"
+data="${DATA:-$repo/../data/scorer/$name}"
+threads="${THREADS:-2}"
+py="$repo/.venv-train/bin/python"
+[ -x "$py" ] || "$repo/scripts/train/setup_train.sh"
+(cd "$repo" && cargo build --release -p elocute-cli)
+mkdir -p "$data"
+tts_arg=()
+[ -f "$tts" ] && tts_arg=(--tts "$tts")
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}"
+cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") > "$data/all.tsv"
+# --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
+"$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
+  --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
+common=(--features "$data/features.jsonl" --scores "$scores" --utt2spk "$corpus/train/utt2spk"
+        --epochs "${EPOCHS:-15}" --threads "$threads")
+if [ "${CV:-5}" != 0 ]; then
+  "$py" "$here/train.py" "${common[@]}" --cv "${CV:-5}" --json-out "$data/cv.json" | tee "$data/cv.txt"
+fi
+"$py" "$here/train.py" "${common[@]}" --export "$model" --acoustic-model "$name" --json-out "$data/export.json" --ckpt "$data/scorer.pt"
