@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--min-dur", type=int, default=3, help="min frames per phone in the NN alignment")
     ap.add_argument("--out", default="/work/data/nn/eval.json")
+    ap.add_argument("--calib-target", type=float, default=86.0,
+                    help="mean score of expert-2.0 phones the reported gop_calibration midpoint gives")
     args = ap.parse_args()
     import onnxruntime as ort
     so = ort.SessionOptions()
@@ -94,6 +96,19 @@ def main():
              "nn_post_gmmali", "nn_post_nnali"]
     for k, nm in enumerate(names, start=1):
         res[nm] = {"pearson": pearson(R[:, k], R[:, 0]), "auc_below_1.5": auc(-R[:, k], bad)}
+    # gop_calibration midpoint (slope 1) at which the phones the experts scored 2.0 average
+    # --calib-target points on the model's own alignment (the LPR the Rust scorer uses)
+    good = R[R[:, 0] == 2.0, 5]
+    lo, hi = -30.0, 30.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if np.mean(100 / (1 + np.exp(-(good - mid)))) > args.calib_target:
+            lo = mid
+        else:
+            hi = mid
+    res["gop_midpoint_for_target"] = {"target": args.calib_target, "slope": 1.0, "midpoint": (lo + hi) / 2,
+                                      "mean_lpr_nnali_score2": float(good.mean()),
+                                      "mean_lpr_nnali_below_1.5": float(R[bad, 5].mean())}
     print(json.dumps(res, indent=1))
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)

@@ -27,10 +27,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="/work/data/nn/ckpt.pt")
     ap.add_argument("--out", default=os.path.join(REPO, "models", "elocute-nn-v1"))
+    ap.add_argument("--name", default=None, help="model name in model.json (default: the --out folder's name)")
+    ap.add_argument("--gop-midpoint", type=float, default=-3.0)
+    ap.add_argument("--gop-slope", type=float, default=1.0)
     args = ap.parse_args()
+    name = args.name or os.path.basename(os.path.normpath(args.out))
     ck = torch.load(args.ckpt)
     a = ck["args"]
-    model = AcousticNet(ch=a["ch"], bott=a["bott"], dilations=tuple(int(d) for d in a["dilations"].split(",")))
+    model = AcousticNet(ch=a["ch"], bott=a["bott"], dilations=tuple(int(d) for d in a["dilations"].split(",")),
+                        k0=a.get("k0", 5))
     model.load_state_dict(ck["state"])
     model.eval()
     os.makedirs(args.out, exist_ok=True)
@@ -50,16 +55,16 @@ def main():
             f"stack over 80-dim log-mel fbank (per-utterance mean normalisation and +-{model.radius} "
             f"frames of context inside the graph), trained on speechocean762 train-split speakers "
             f"(frames of phones scored 2.0, and silence)"
-            + (" and synthetic TTS speech" if a.get("relabel_tts") else "")
+            + (" and synthetic TTS speech" if a.get("relabel_tts") or a.get("tts_labels") else "")
             + "; log-posteriors over 39 CMU phones + SIL.")
-    meta = {"name": "elocute-nn-v1", "description": desc, "onnx": "model.onnx", "input": "feats",
+    meta = {"name": name, "description": desc, "onnx": "model.onnx", "input": "feats",
             "output": "logpost", "output_kind": "logpost", "phones": PHONES, "silence": "SIL",
             "states_per_phone": 1,
             # Three HMM states on the one output per phone: a phone lasts at least 30 ms (better GOP on validation).
             "hmm_states": 3,
             # GOP-to-score map for this model's softer posteriors: phones experts rate 2.0 average
             # about 86 on the validation speakers (the GMM's default map would score wrong texts ~86).
-            "gop_calibration": {"midpoint": -3.0, "slope": 1.0},
+            "gop_calibration": {"midpoint": args.gop_midpoint, "slope": args.gop_slope},
             "features": FBANK80}
     with open(os.path.join(args.out, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)

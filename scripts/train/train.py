@@ -64,6 +64,16 @@ def main():
     ap.add_argument("--relabel-so762", default=None, help="realign.py labels for so762 (else GMM)")
     ap.add_argument("--relabel-tts", default=None, help="realign.py labels for TTS (else no TTS)")
     ap.add_argument("--init", default=None)
+    # v2 options (defaults = v1 behaviour)
+    ap.add_argument("--k0", type=int, default=5, help="first conv width (context = k0//2 + sum(dilations))")
+    ap.add_argument("--tts-labels", default=None, help="tts_labels.py npz: GMM-alignment labels for TTS")
+    ap.add_argument("--speed", default="", help="feature-domain speed perturbation factors, e.g. 0.9,1.0,1.1")
+    ap.add_argument("--freq-masks", type=int, default=1, help="frequency masks (<= 10 bins each) per crop")
+    ap.add_argument("--time-masks", type=int, default=0,
+                    help="time masks (<= --time-mask-width frames) per crop; masked frames do not train")
+    ap.add_argument("--time-mask-width", type=int, default=15)
+    ap.add_argument("--val-every", type=int, default=1000)
+    ap.add_argument("--log-every", type=int, default=100)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -85,6 +95,11 @@ def main():
         rl = np.load(args.relabel_tts, allow_pickle=True)["labels"].item()
         tts = [(u, f, rl[u].astype(np.int64), s) for u, f, l, s in load(os.path.join(args.data, "tts.npz"))
                if u in rl]
+    if args.tts_labels and not args.no_tts:
+        z = np.load(args.tts_labels, allow_pickle=True)
+        rl = z["labels"].item()
+        tts = [(u, f, rl[u].astype(np.int64), s) for u, f, l, s in load(os.path.join(args.data, "tts.npz"))
+               if u in rl and len(rl[u]) == len(f)]
     pools = [[(f, target(l, s, "good")) for _, f, l, s in so_train]]
     weights = [1.0]
     if tts:
@@ -98,7 +113,7 @@ def main():
     allf = np.concatenate([f for f, _ in pools[0]] + [f for f, _ in pools[-1]][:2000])
     inv_std = 1.0 / np.maximum(allf.std(0), 1e-3)
 
-    model = AcousticNet(ch=args.ch, bott=args.bott,
+    model = AcousticNet(ch=args.ch, bott=args.bott, k0=args.k0,
                         dilations=tuple(int(d) for d in args.dilations.split(",")))
     model.inv_std.copy_(torch.tensor(inv_std, dtype=torch.float32))
     if args.init:
@@ -109,14 +124,51 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps,
                                                 pct_start=0.1, anneal_strategy="cos")
 
+    speeds = [float(r) for r in args.speed.split(",")] if args.speed else [1.0]
+    # speed perturbation in the feature domain: factor r plays the audio r times faster, i.e. time is
+    # resampled by r (linear interpolation of frames, nearest label) and every frequency is multiplied
+    # by r (log-mel bins re-read at the mel position of f / r, edge bins clamped).
+    def mel(hz):
+        return 1127.0 * np.log1p(np.asarray(hz) / 700.0)
+    lo, hi = mel(20.0), mel(8000.0)
+    centres_mel = lo + (hi - lo) * np.arange(1, 81) / 81.0
+    centres_hz = 700.0 * np.expm1(centres_mel / 1127.0)
+    fmap = {r: np.clip((mel(centres_hz / r) - lo) / (hi - lo) * 81.0 - 1.0, 0, 79) for r in speeds}
+
+    def perturb(f, t, r):
+        if r == 1.0:
+            return f, t
+        n = max(2, int(round(len(f) / r)))
+        pos = np.linspace(0, len(f) - 1, n)
+        i0 = np.floor(pos).astype(int)
+        i1 = np.minimum(i0 + 1, len(f) - 1)
+        w = (pos - i0)[:, None]
+        g = f[i0] * (1 - w) + f[i1] * w
+        t = t[np.rint(pos).astype(int)]
+        j = fmap[r]
+        j0 = np.floor(j).astype(int)
+        j1 = np.minimum(j0 + 1, 79)
+        v = j - j0
+        g = g[:, j0] * (1 - v) + g[:, j1] * v
+        return g.astype(np.float32), t
+
     def batch():
         xs, ys = [], []
         for _ in range(args.batch):
             pool = pools[rng.choice(len(pools), p=weights)]
             f, t = pool[rng.randint(len(pool))]
+            r = speeds[rng.randint(len(speeds))] if len(speeds) > 1 else 1.0
+            need = args.crop if r == 1.0 else int(np.ceil(args.crop * r)) + 1
             T = len(f)
-            s = rng.randint(max(1, T - args.crop + 1))
-            f, t = f[s:s + args.crop], t[s:s + args.crop]
+            s = rng.randint(max(1, T - need + 1))
+            f, t = perturb(f[s:s + need], t[s:s + need], r)
+            f, t = f[:args.crop], t[:args.crop].copy()
+            for _ in range(args.time_masks):
+                w = rng.randint(0, args.time_mask_width + 1)
+                t0_ = rng.randint(0, max(1, len(f) - w + 1))
+                f = f.copy()
+                f[t0_:t0_ + w] = 0
+                t[t0_:t0_ + w] = -100  # a masked frame does not train (no guessing phones from context)
             xs.append(f)
             ys.append(t)
         L = max(len(x) for x in xs)
@@ -126,11 +178,12 @@ def main():
             X[i, :len(x)] = x
             Y[i, :len(y)] = y
         X = torch.from_numpy(X).transpose(1, 2)
-        # frequency masking (one band of up to 10 bins per crop)
+        # frequency masking (--freq-masks bands of up to 10 bins per crop)
         for i in range(len(xs)):
-            w = rng.randint(0, 11)
-            f0 = rng.randint(0, 80 - w + 1)
-            X[i, f0:f0 + w, :] = 0
+            for _ in range(args.freq_masks):
+                w = rng.randint(0, 11)
+                f0 = rng.randint(0, 80 - w + 1)
+                X[i, f0:f0 + w, :] = 0
         return X, torch.from_numpy(Y)
 
     def evaluate():
@@ -158,11 +211,11 @@ def main():
         opt.step()
         sched.step()
         run_loss += loss.item()
-        if step % 100 == 0:
-            print(f"train: step {step} loss {run_loss/100:.3f} lr {sched.get_last_lr()[0]:.2e} "
+        if step % args.log_every == 0:
+            print(f"train: step {step} loss {run_loss/args.log_every:.3f} lr {sched.get_last_lr()[0]:.2e} "
                   f"{time.time()-t0:.0f}s", flush=True)
             run_loss = 0.0
-        if step % 1000 == 0 or step == args.steps:
+        if step % args.val_every == 0 or step == args.steps:
             print(f"train: step {step} val frame acc (score-2.0 phones + SIL) {evaluate():.4f}",
                   flush=True)
             torch.save({"state": model.state_dict(), "args": vars(args), "params": nparam,
