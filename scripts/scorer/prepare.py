@@ -7,19 +7,72 @@ DIR/so762.tsv       every train utterance with its own text (labels: the experts
 DIR/mismatch.tsv    600 train utterances paired with another utterance's text (labels: all zero,
                     so that a wrong text scores low; the experts never rated such a reading)
 DIR/tts.tsv         up to 800 native synthetic readings (labels: phones 2, words 10, accuracy 10;
-                    fluency and prosody unlabelled) when --tts is given
+                    fluency and prosody unlabelled) when --tts is given, and 400 other TTS readings
+                    paired with a so762 text (`MM-TTS-<id>`, labels zero like the so762 mismatches)
+DIR/subst.tsv       600 so762 and 600 TTS readings whose text has one word swapped for a CMUdict
+                    word that differs from it in exactly one phone (`SUB-<k>-<i>-<id>`: word k,
+                    its phone i differs and is scored 0, the word low, the rest as said), so that one
+                    wrong phone in otherwise clean (also synthetic) speech costs that word
 DIR/lexicon.txt     the corpus's canonical pronunciation of each train word first
                     (scripts/so762/make_manifest.py --lexicon-out)
 
 Ids carry their kind: mismatch rows are `MM-<utt>`, TTS rows `TTS-<id>`. Seeded: reruns write the same files.
 """
 import argparse
+import glob
 import os
 import random
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def cmudict_path():
+    """CMUdict as elocute embeds it (crates/elocute-lexicon/build.rs); ELOCUTE_CMUDICT overrides."""
+    if os.environ.get("ELOCUTE_CMUDICT"):
+        return os.environ["ELOCUTE_CMUDICT"]
+    home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
+    found = sorted(glob.glob(os.path.join(home, "registry", "src", "*", "cmudict-fast-0.8.0", "resources",
+                                          "cmudict.dict")))
+    if not found:
+        sys.exit("cmudict-fast-0.8.0 not found under CARGO_HOME; run `cargo fetch` or set ELOCUTE_CMUDICT")
+    return found[0]
+
+
+def minimal_pairs(lexicon_paths):
+    """word -> [(other word, index of the phone that differs)], stress ignored, first pronunciations."""
+    pron = {}
+    for path in lexicon_paths:
+        for line in open(path, encoding="utf-8", errors="replace"):
+            parts = line.split("#")[0].split()
+            if len(parts) < 2 or "(" in parts[0] or not parts[0].replace("'", "").isalpha():
+                continue
+            w = parts[0].lower()
+            pron[w] = tuple(p.rstrip("012") for p in parts[1:])  # later files (the corpus lexicon) win
+    by_pattern = {}
+    for w, ph in pron.items():
+        for i in range(len(ph)):
+            by_pattern.setdefault(ph[:i] + ("*",) + ph[i + 1:], []).append((w, i))
+    pairs = {}
+    for w, ph in pron.items():
+        out = []
+        for i in range(len(ph)):
+            out += [(o, i) for o, j in by_pattern[ph[:i] + ("*",) + ph[i + 1:]] if o != w and j == i]
+        if out:
+            pairs[w] = sorted(out)
+    return pairs
+
+
+def substitute(text, pairs, rng):
+    """The text with one word swapped for a minimal-pair neighbour: (new text, word, phone) or None."""
+    words = text.split()
+    cands = [k for k, w in enumerate(words) if w.lower() in pairs]
+    if not cands:
+        return None
+    k = rng.choice(cands)
+    other, i = rng.choice(pairs[words[k].lower()])
+    return " ".join(words[:k] + [other.upper()] + words[k + 1:]), k, i
 
 
 def main():
@@ -29,6 +82,8 @@ def main():
     ap.add_argument("--tts", default=None, help="TTS manifest (id, wav, text, voice, augmentation)")
     ap.add_argument("--mismatch", type=int, default=600)
     ap.add_argument("--tts-count", type=int, default=800)
+    ap.add_argument("--tts-mismatch", type=int, default=400)
+    ap.add_argument("--subst", type=int, default=600, help="substituted-word rows per source (so762, TTS)")
     ap.add_argument("--seed", type=int, default=762)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -48,12 +103,29 @@ def main():
     if a.tts:
         tts = [l.rstrip("\n").split("\t") for l in open(a.tts, encoding="utf-8") if l.strip()]
         tts = [r for r in tts if len(r) >= 3 and os.path.exists(r[1])]
-        tts = rng.sample(tts, min(a.tts_count, len(tts)))
+        rng.shuffle(tts)
+        right, wrong = tts[:a.tts_count], tts[a.tts_count:a.tts_count + a.tts_mismatch]
         with open(os.path.join(a.out, "tts.tsv"), "w", encoding="utf-8") as f:
-            for r in tts:
+            for r in right:
                 f.write(f"TTS-{r[0]}\t{r[1]}\t{r[2]}\n")
+            # Wrong texts for native audio too: otherwise "sounds synthetic" would mean "scores high".
+            for r in wrong:
+                f.write(f"MM-TTS-{r[0]}\t{r[1]}\t{rng.choice(rows)[2]}\n")
+    pairs = minimal_pairs([cmudict_path(), os.path.join(a.out, "lexicon.txt")])
+    n_sub = 0
+    with open(os.path.join(a.out, "subst.tsv"), "w", encoding="utf-8") as f:
+        sources = [rows]
+        if a.tts:
+            sources.append([r[:3] for r in right])
+        for src in sources:
+            for utt, wav, text in rng.sample(src, min(a.subst, len(src))):
+                sub = substitute(text, pairs, rng)
+                if sub:
+                    f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")
+                    n_sub += 1
+    print(f"prepare.py: {n_sub} substituted-word rows", file=sys.stderr)
     print(f"prepare.py: {len(rows)} so762, {len(picked)} mismatched"
-          + (f", {len(tts)} TTS" if a.tts else "") + f" rows in {a.out}", file=sys.stderr)
+          + (f", {len(right)} + {len(wrong)} mismatched TTS" if a.tts else "") + f" rows in {a.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

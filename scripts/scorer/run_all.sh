@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild a model folder's learned scorer from speechocean762 TRAIN (never the test split):
 #
-#   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/ps-en-us-ptm
+#   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/elocute-nn-v2 (the default model)
 #
 # 1. prepare.py: manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
 #    /work/data/tts exists; see scripts/train/gen_tts.py) and the canonical-first lexicon
@@ -11,18 +11,20 @@
 #
 # Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
 # TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
-# default ../data/scorer/<model name>), EPOCHS (15), THREADS (2), CV (5; 0 skips it).
+# default ../data/scorer/<model name>), EPOCHS (15), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
+# (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them).
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-model="$(cd "${1:-$repo/models/ps-en-us-ptm}" && pwd)"
+model="$(cd "${1:-$repo/models/elocute-nn-v2}" && pwd)"
 name="$(basename "$model")"
 corpus="${SO762_CORPUS:-$repo/../data/so762}"
 scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"
 tts="${TTS_MANIFEST:-/work/data/tts/manifest.tsv}"
 data="${DATA:-$repo/../data/scorer/$name}"
 threads="${THREADS:-2}"
+split_json="${SPLIT_JSON:-$repo/../data/nn/split.json}"
 py="$repo/.venv-train/bin/python"
 [ -x "$py" ] || "$repo/scripts/train/setup_train.sh"
 (cd "$repo" && cargo build --release -p elocute-cli)
@@ -37,6 +39,8 @@ cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$da
 common=(--features "$data/features.jsonl" --scores "$scores" --utt2spk "$corpus/train/utt2spk"
         --epochs "${EPOCHS:-15}" --threads "$threads")
 if [ "${CV:-5}" != 0 ]; then
-  "$py" "$here/train.py" "${common[@]}" --cv "${CV:-5}" --json-out "$data/cv.json" | tee "$data/cv.txt"
+  subset=()
+  [ -f "$split_json" ] && subset=(--subset-speakers "$split_json")
+  "$py" "$here/train.py" "${common[@]}" --cv "${CV:-5}" --json-out "$data/cv.json" "${subset[@]}" | tee "$data/cv.txt"
 fi
 "$py" "$here/train.py" "${common[@]}" --export "$model" --acoustic-model "$name" --json-out "$data/export.json" --ckpt "$data/scorer.pt"

@@ -61,7 +61,38 @@ def load_rows(path, scores, utt2spk):
         yu = np.zeros(5, np.float32)
         mu = np.zeros(5, np.float32)
         kind, spk, expert = "so762", None, None
-        if uid.startswith("MM-"):
+        if uid.startswith("SUB-"):
+            # One reference word swapped for a minimal pair: its differing phone was not said.
+            _, k, i, src = uid.split("-", 3)
+            k, i = int(k), int(i)
+            idx = np.nonzero(word_of == k)[0]
+            if k >= len(r["words"]) or i >= len(idx):
+                skipped["word-mismatch"] += 1
+                continue
+            if src.startswith(("piper-", "hibari-", "festival-", "flite-", "espeak-")) or src not in scores:
+                kind = "subst-tts"
+                yp[:], mp[:], yw[:], mw[:] = 1.0, 1, 1.0, 1
+            else:
+                kind, spk, ex = "subst", utt2spk.get(src), scores[src]
+                if len(ex["words"]) != len(r["words"]):
+                    skipped["word-mismatch"] += 1
+                    continue
+                for w, ew in enumerate(ex["words"]):
+                    widx = np.nonzero(word_of == w)[0]
+                    yw[widx, 0], yw[widx, 1], mw[widx] = ew["accuracy"] / 10.0, ew["total"] / 10.0, 1
+                    pa = ew.get("phones-accuracy", [])
+                    if len(pa) == len(widx):
+                        yp[widx], mp[widx] = np.asarray(pa, np.float32) / 2.0, 1
+            yp[idx[i]], mp[idx[i]] = 0.0, 1
+            yw[idx, 0] = np.minimum(yw[idx, 0], 0.3)
+            yw[idx, 1] = np.minimum(yw[idx, 1], 0.3)
+            mw[idx] = 1
+        elif uid.startswith("MM-TTS-"):
+            kind = "tts-mismatch"
+            mp[:] = 1
+            mw[:] = 1
+            mu[[0, 1, 4]] = 1
+        elif uid.startswith("MM-"):
             kind, utt = "mismatch", uid[3:]
             spk = utt2spk.get(utt)
             mp[:] = 1
@@ -180,6 +211,9 @@ def train(rows, a, seed):
     rng = random.Random(seed)
     allx = np.concatenate([r["x"] for r in rows])
     mean, std = allx.mean(0), allx.std(0) + 1e-3
+    # A column that never varies in training (speechocean762 texts have no punctuation; omitted
+    # phones need miscue) must not explode when it does at inference: it is switched off.
+    std = np.where(allx.std(0) < 1e-4, 1e6, std)
     model = Scorer(mean, std, d=a.dim, layers=a.layers, heads=a.heads, dropout=a.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
     steps = a.epochs * math.ceil(len(rows) / a.batch)
@@ -260,6 +294,7 @@ def auc(scores, positive):
 
 def metrics(rows, preds):
     acc = {k: ([], []) for k in ["phone", "word_accuracy", "word_total", "sentence_accuracy",
+                                 "sentence_accuracy_from_words",
                                  "fluency", "completeness", "prosodic", "total", "total_with_prosody",
                                  "total_head", "phone_gop"]}
     for r, pr in zip(rows, preds):
@@ -277,6 +312,8 @@ def metrics(rows, preds):
             acc["word_accuracy"][1].append(ew["accuracy"])
             acc["word_total"][0].append(g["words"][k])
             acc["word_total"][1].append(ew["total"])
+        acc["sentence_accuracy_from_words"][0].append(float(np.mean(g["words"])))
+        acc["sentence_accuracy_from_words"][1].append(e["accuracy"])
         for key, ours, theirs in [("sentence_accuracy", "accuracy", "accuracy"), ("fluency", "fluency", "fluency"),
                                   ("completeness", "completeness", "completeness"),
                                   ("prosodic", "prosody", "prosodic"), ("total", "pron", "total"),
@@ -293,12 +330,18 @@ def metrics(rows, preds):
 def side_checks(rows, preds):
     """Mean scores of the rows that are not expert-rated: wrong texts should be low, TTS high."""
     out = {}
-    for kind in ["mismatch", "tts"]:
+    for kind in ["mismatch", "tts-mismatch", "tts", "subst", "subst-tts"]:
         g = [aggregate(r, p) for r, p in zip(rows, preds) if r["kind"] == kind]
         if g:
             out[kind] = dict(n=len(g), accuracy=float(np.mean([x["accuracy"] for x in g])),
                              word=float(np.mean([np.mean(x["words"]) for x in g])),
                              pron=float(np.mean([x["pron"] for x in g])))
+            if kind.startswith("subst"):
+                ks = [int(r["id"].split("-")[1]) for r in rows if r["kind"] == kind]
+                out[kind]["swapped_word"] = float(np.mean([x["words"][k] for x, k in zip(g, ks)]))
+                out[kind]["other_words"] = float(np.mean(
+                    [np.mean([v for j, v in enumerate(x["words"]) if j != k]) for x, k in zip(g, ks)
+                     if len(x["words"]) > 1]))
     return out
 
 
@@ -328,6 +371,9 @@ def main():
     ap.add_argument("--no-mismatch", action="store_true")
     ap.add_argument("--no-tts", action="store_true")
     ap.add_argument("--json-out", default=None)
+    ap.add_argument("--subset-speakers", default=None,
+                    help="JSON with val_speakers: also report CV metrics on these speakers only "
+                         "(those an acoustic model trained on so762 did not see)")
     ap.add_argument("--ckpt", default=None, help="save the final PyTorch model here")
     ap.add_argument("--from-ckpt", default=None, help="export this saved model instead of training")
     a = ap.parse_args()
@@ -343,8 +389,9 @@ def main():
     if a.no_mismatch:
         rows = [r for r in rows if r["kind"] != "mismatch"]
     if a.no_tts:
-        rows = [r for r in rows if r["kind"] != "tts"]
-    kinds = {k: sum(r["kind"] == k for r in rows) for k in ["so762", "mismatch", "tts"]}
+        rows = [r for r in rows if r["kind"] not in ("tts", "tts-mismatch", "subst-tts")]
+    kinds = {k: sum(r["kind"] == k for r in rows)
+             for k in ["so762", "mismatch", "tts", "tts-mismatch", "subst", "subst-tts"]}
     print(f"rows {kinds}, skipped {skipped}", file=sys.stderr)
     report = dict(args=vars(a), rows=kinds, skipped=skipped)
 
@@ -353,8 +400,10 @@ def main():
         oof = [None] * len(rows)
         t0 = time.time()
         for k in range(a.cv):
-            tr = [r for r in rows if r["kind"] == "tts" or folds.get(r["spk"]) != k]
-            te = [i for i, r in enumerate(rows) if r["kind"] != "tts" and folds.get(r["spk"]) == k]
+            # TTS rows have no so762 speaker: split them over the folds by position.
+            fold_of = [folds.get(r["spk"]) if r["spk"] is not None else i % a.cv for i, r in enumerate(rows)]
+            tr = [r for r, f in zip(rows, fold_of) if f != k]
+            te = [i for i, f in enumerate(fold_of) if f == k]
             m = train(tr, a, a.seed + k)
             for i, p in zip(te, predict(m, [rows[i] for i in te])):
                 oof[i] = p
@@ -364,12 +413,21 @@ def main():
         side = side_checks([r for r, _ in held], [p for _, p in held])
         report["cv"] = res
         report["cv_side"] = side
+        if a.subset_speakers:
+            keep = set(json.load(open(a.subset_speakers))["val_speakers"])
+            sub = [(r, p) for r, p in held if r["spk"] in keep]
+            report["cv_subset"] = metrics([r for r, _ in sub], [p for _, p in sub])
         print(f"\n{a.cv}-fold speaker-disjoint CV on speechocean762 train (out-of-fold predictions):")
         for k, v in res.items():
             extra = f"  AUC(<1.5) {v['auc']:.3f}" if "auc" in v else ""
             print(f"  {k:20s} Pearson {v['pearson']:.3f}  n={v['n']}{extra}")
         for k, v in side.items():
             print(f"  {k}: {v}")
+        if a.subset_speakers:
+            print(f"\nthe same, only the speakers of {a.subset_speakers} (val_speakers):")
+            for k, v in report["cv_subset"].items():
+                extra = f"  AUC(<1.5) {v['auc']:.3f}" if "auc" in v else ""
+                print(f"  {k:20s} Pearson {v['pearson']:.3f}  n={v['n']}{extra}")
     if a.export:
         t0 = time.time()
         if a.from_ckpt:
@@ -406,7 +464,7 @@ def main():
         cfg = dict(name=f"{name}-scorer", description=(
             "GOPT-like learned scorer (phone, word and utterance heads over per-phone GOP features) trained on the "
             f"speechocean762 train split ({kinds['so762']} utterances, CC BY 4.0) with mismatched-text negatives "
-            f"({kinds['mismatch']}) and native TTS readings ({kinds['tts']}); rebuilt by scripts/scorer/run_all.sh."),
+            f"({kinds['mismatch']} so762, {kinds['tts-mismatch']} TTS) and native TTS readings ({kinds['tts']}); rebuilt by scripts/scorer/run_all.sh."),
             onnx="scorer.onnx", feature_version=FEATURE_VERSION, features=N_FEAT, acoustic_model=name)
         with open(os.path.join(a.export, "scorer.json"), "w") as f:
             json.dump(cfg, f, indent=2)

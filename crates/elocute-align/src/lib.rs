@@ -739,14 +739,15 @@ mod tests {
         let plain = Topology::uniform(4, 1, 0);
         let forced = align(em.view(), &[vec![1], vec![2]], &plain).unwrap();
         assert!(forced.insertions.is_empty());
-        let miscue = Topology {
+        let filler = |penalty| Topology {
             insertion: Some(Insertion {
-                penalty: -1.0,
+                penalty,
                 phones: vec![1, 2, 3],
                 min_frames: 5,
             }),
-            ..plain
+            ..plain.clone()
         };
+        let miscue = filler(-1.0);
         let al = align(em.view(), &[vec![1], vec![2]], &miscue).unwrap();
         assert_eq!(
             al.insertions,
@@ -759,15 +760,7 @@ mod tests {
         let clean: Vec<usize> = truth.iter().map(|&p| if p == 3 { 0 } else { p }).collect();
         let al = align(scores(&clean, 4).view(), &[vec![1], vec![2]], &miscue).unwrap();
         assert!(al.insertions.is_empty(), "{al:?}");
-        let dear = Topology {
-            insertion: Some(Insertion {
-                penalty: -10.0,
-                phones: vec![1, 2, 3],
-                min_frames: 5,
-            }),
-            ..miscue
-        };
-        assert!(align(em.view(), &[vec![1], vec![2]], &dear)
+        assert!(align(em.view(), &[vec![1], vec![2]], &filler(-10.0))
             .unwrap()
             .insertions
             .is_empty());

@@ -99,7 +99,7 @@ struct Common {
     /// Extra pronunciations in CMUdict format; they replace CMUdict's for the words they list.
     #[arg(long)]
     lexicon: Vec<PathBuf>,
-    /// Model folder (default: ELOCUTE_MODEL or the bundled models/ps-en-us-ptm).
+    /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v2).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Output layout: the Speech SDK's JSON, or the REST API's (`rest` = format=detailed, `rest-simple` = format=simple).
@@ -338,27 +338,10 @@ fn run_item(
     config: &PronunciationAssessmentConfig,
     common: &Common,
 ) -> (serde_json::Value, f64, bool) {
-    let mut cfg = config.clone();
-    cfg.reference_text = item.text.clone();
-    let outcome = elocute_audio::read_wav(&item.audio, common.limits()).and_then(|audio| {
-        let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
-        assessor
-            .assess_with_config(&audio, elocute::SAMPLE_RATE, &cfg)
-            .map(|r| (r, secs))
-            .map_err(|e| e.with_path(&item.audio))
-    });
-    match outcome {
-        Ok((r, secs)) => (
-            serde_json::json!({"id": item.id, "result": common.format.render(&r)}),
-            secs,
-            true,
-        ),
-        Err(e) => (
-            serde_json::json!({"id": item.id, "error": e.to_string()}),
-            0.0,
-            false,
-        ),
-    }
+    with_audio(item, config, common, |audio, cfg| {
+        let r = assessor.assess_with_config(audio, elocute::SAMPLE_RATE, cfg)?;
+        Ok(serde_json::json!({"id": item.id, "result": common.format.render(&r)}))
+    })
 }
 
 fn features_item(
@@ -367,52 +350,62 @@ fn features_item(
     config: &PronunciationAssessmentConfig,
     common: &Common,
 ) -> (serde_json::Value, f64, bool) {
+    with_audio(item, config, common, |audio, cfg| {
+        let ev = assessor.evidence(audio, elocute::SAMPLE_RATE, cfg)?;
+        let s = &ev.scores;
+        let phones: Vec<String> = ev
+            .reference
+            .prons
+            .iter()
+            .flat_map(|p| {
+                p.iter().map(|ph| match ph.stress {
+                    Some(k) => format!("{}{k}", ph.base()),
+                    None => ph.base().to_string(),
+                })
+            })
+            .collect();
+        let rows: Vec<Vec<f32>> = ev
+            .input
+            .features
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect();
+        Ok(serde_json::json!({
+            "id": item.id,
+            "feature_version": elocute::FEATURE_VERSION,
+            "words": ev.reference.words,
+            "phones": phones,
+            "phone_ids": ev.input.phones,
+            "word_of": s.phones.iter().map(|p| p.word).collect::<Vec<_>>(),
+            "span": s.phones.iter().map(|p| [p.start, p.end]).collect::<Vec<_>>(),
+            "gop_accuracy": s.phones.iter().map(|p| p.accuracy).collect::<Vec<_>>(),
+            "accuracy": s.accuracy,
+            "fluency": s.fluency,
+            "completeness": s.completeness,
+            "features": rows,
+        }))
+    })
+}
+
+/// Read an item's audio and run `f` on it with the item's text in the settings: the output
+/// line (or an error line naming the file), the seconds of audio, and whether it succeeded.
+fn with_audio(
+    item: &Item,
+    config: &PronunciationAssessmentConfig,
+    common: &Common,
+    f: impl FnOnce(&[f32], &PronunciationAssessmentConfig) -> Result<serde_json::Value, Error>,
+) -> (serde_json::Value, f64, bool) {
     let mut cfg = config.clone();
     cfg.reference_text = item.text.clone();
     let outcome = elocute_audio::read_wav(&item.audio, common.limits()).and_then(|audio| {
         let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
-        assessor
-            .evidence(&audio, elocute::SAMPLE_RATE, &cfg)
-            .map(|e| (e, secs))
+        f(&audio, &cfg)
+            .map(|line| (line, secs))
             .map_err(|e| e.with_path(&item.audio))
     });
     match outcome {
-        Ok((ev, secs)) => {
-            let s = &ev.scores;
-            let phones: Vec<String> = ev
-                .reference
-                .prons
-                .iter()
-                .flat_map(|p| {
-                    p.iter().map(|ph| match ph.stress {
-                        Some(k) => format!("{}{k}", ph.base()),
-                        None => ph.base().to_string(),
-                    })
-                })
-                .collect();
-            let rows: Vec<Vec<f32>> = ev
-                .input
-                .features
-                .rows()
-                .into_iter()
-                .map(|r| r.to_vec())
-                .collect();
-            let line = serde_json::json!({
-                "id": item.id,
-                "feature_version": elocute::FEATURE_VERSION,
-                "words": ev.reference.words,
-                "phones": phones,
-                "phone_ids": ev.input.phones,
-                "word_of": s.phones.iter().map(|p| p.word).collect::<Vec<_>>(),
-                "span": s.phones.iter().map(|p| [p.start, p.end]).collect::<Vec<_>>(),
-                "gop_accuracy": s.phones.iter().map(|p| p.accuracy).collect::<Vec<_>>(),
-                "accuracy": s.accuracy,
-                "fluency": s.fluency,
-                "completeness": s.completeness,
-                "features": rows,
-            });
-            (line, secs, true)
-        }
+        Ok((line, secs)) => (line, secs, true),
         Err(e) => (
             serde_json::json!({"id": item.id, "error": e.to_string()}),
             0.0,

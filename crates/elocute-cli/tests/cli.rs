@@ -51,8 +51,8 @@ fn failures_exit_non_zero_with_one_line() {
             "take.wav",
         ),
         (
-            vec!["assess", "--audio", w, "--text", "good zzqxmorning"],
-            "zzqxmorning",
+            vec!["assess", "--audio", w, "--text", "good привет"],
+            "привет",
         ),
         (
             vec![
@@ -127,7 +127,7 @@ fn batch_reports_bad_items_and_goes_on() {
     std::fs::write(
         &manifest,
         format!(
-            "u1\t{}\tgood morning\nu2\tbroken.wav\thello\nu3\t{}\thow are you\nu4\tmissing.wav\thello\nbadline\nu5\t{}\tgood flurbish\n",
+            "u1\t{}\tgood morning\nu2\tbroken.wav\thello\nu3\t{}\thow are you\nu4\tmissing.wav\thello\nbadline\nu5\t{}\tgood 你好\n",
             a.display(),
             b.display(),
             a.display()
@@ -170,7 +170,7 @@ fn batch_reports_bad_items_and_goes_on() {
     assert!(lines[2]["result"].is_object());
     assert!(lines[3]["error"].as_str().unwrap().contains("missing.wav"));
     assert!(lines[4]["error"].as_str().unwrap().contains("expected id"));
-    assert!(lines[5]["error"].as_str().unwrap().contains("flurbish"));
+    assert!(lines[5]["error"].as_str().unwrap().contains("你好"));
     // Byte-identical output whatever the thread count.
     assert_eq!(one, run("2", "two.jsonl"));
 }

@@ -34,7 +34,7 @@ pub use elocute_score::features::{ScorerInput, FEATURE_VERSION, PHONE_FEATURES};
 pub use elocute_score::{ScoreOptions, UtteranceScore};
 
 /// The model used when none is named.
-pub const DEFAULT_MODEL: &str = "ps-en-us-ptm";
+pub const DEFAULT_MODEL: &str = "elocute-nn-v2";
 
 /// Less speech than this (frames of 10 ms) counts as a silent recording.
 const MIN_SPEECH_FRAMES: usize = 10;
@@ -42,6 +42,9 @@ const MIN_SPEECH_FRAMES: usize = 10;
 /// Log score of skipping a reference word when miscue is on: the aligner
 /// omits a word only when forcing it into the audio costs more than this.
 const OMISSION_PENALTY: f32 = -40.0;
+
+/// Longest piece of an utterance the learned scorer sees at once (phones).
+pub const SCORER_CHUNK_PHONES: usize = 160;
 
 /// Shortest stretch of unmatched speech reported as an inserted word (frames).
 const MIN_INSERTION_FRAMES: usize = 15;
@@ -420,6 +423,51 @@ impl Assessor {
         })
     }
 
+    /// The learned scorer over an utterance, in pieces of at most
+    /// [`SCORER_CHUNK_PHONES`] phones cut between words (attention costs the
+    /// square of the length; the scorer was trained on sentences): per-phone
+    /// outputs are joined, utterance outputs averaged by phone count.
+    fn run_scorer(
+        &self,
+        scorer: &elocute_model::ScorerModel,
+        input: &ScorerInput,
+        word_of: &[usize],
+    ) -> Result<elocute_score::features::LearnedScores> {
+        let n = input.phones.len();
+        let mut learned = elocute_score::features::LearnedScores {
+            phone: Vec::with_capacity(n),
+            word: Vec::with_capacity(n),
+            accuracy: 0.0,
+            fluency: 0.0,
+            prosody: 0.0,
+        };
+        let mut start = 0;
+        while start < n {
+            let mut end = (start + SCORER_CHUNK_PHONES).min(n);
+            // Back up to a word boundary unless one word alone is longer than a chunk.
+            while end < n && end > start + 1 && word_of[end] == word_of[end - 1] {
+                end -= 1;
+            }
+            if end < n && word_of[end] == word_of[end - 1] {
+                end = (start + SCORER_CHUNK_PHONES).min(n);
+            }
+            let out = scorer.predict(
+                input.features.slice(ndarray::s![start..end, ..]),
+                &input.phones[start..end],
+            )?;
+            learned
+                .phone
+                .extend(out.phone.iter().map(|&v| f64::from(v)));
+            learned.word.extend(out.word.iter().map(|&v| f64::from(v)));
+            let w = (end - start) as f64 / n as f64;
+            learned.accuracy += w * f64::from(out.utterance[0]);
+            learned.fluency += w * f64::from(out.utterance[2]);
+            learned.prosody += w * f64::from(out.utterance[3]);
+            start = end;
+        }
+        Ok(learned)
+    }
+
     /// What an unmatched stretch of speech sounded like: its phones, and the
     /// lexicon word with those phones if there is one.
     fn inserted_word(
@@ -469,14 +517,8 @@ impl Assessor {
         } = reference;
         let learned_prosody = match self.model.scorer().filter(|_| self.use_scorer) {
             Some(scorer) if !scores.phones.is_empty() => {
-                let out = scorer.predict(input.features.view(), &input.phones)?;
-                let learned = elocute_score::features::LearnedScores {
-                    phone: out.phone.iter().map(|&v| f64::from(v)).collect(),
-                    word: out.word.iter().map(|&v| f64::from(v)).collect(),
-                    accuracy: f64::from(out.utterance[0]),
-                    fluency: f64::from(out.utterance[2]),
-                    prosody: f64::from(out.utterance[3]),
-                };
+                let word_of: Vec<usize> = scores.phones.iter().map(|p| p.word).collect();
+                let learned = self.run_scorer(scorer, &input, &word_of)?;
                 elocute_score::features::apply_learned(
                     &mut scores,
                     &learned,
@@ -511,7 +553,14 @@ impl Assessor {
             };
             let mut p = elocute_prosody::assess(&self.pitch.track(audio), &timings, &opts);
             if let Some(score) = learned_prosody {
-                p.score = score;
+                // The scorer never hears pitch: a reading the pitch tracker finds monotone
+                // keeps at most half its learned prosody at full confidence.
+                let flat = p.monotone.confidence;
+                p.score = if flat >= opts.error_threshold {
+                    score * (1.0 - 0.5 * flat)
+                } else {
+                    score
+                };
             }
             p
         });
