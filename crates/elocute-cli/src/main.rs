@@ -42,32 +42,27 @@ enum Command {
         pretty: bool,
     },
     /// Assess every line of a manifest (`id<TAB>audio path<TAB>reference text`) into JSON Lines.
-    Batch {
-        /// The manifest; relative audio paths are relative to its folder.
-        manifest: PathBuf,
-        /// Output file: one `{"id":…,"result":{…}}` or `{"id":…,"error":"…"}` per line.
-        #[arg(long)]
-        output: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        #[command(flatten)]
-        common: Common,
-    },
+    /// Output lines are `{"id":…,"result":{…}}` or `{"id":…,"error":"…"}`.
+    Batch(ManifestArgs),
     /// Write the per-phone evidence (GOP scores and the learned scorer's feature rows) of every
     /// line of a manifest into JSON Lines, for training and studying scorers.
-    Features {
-        /// The manifest (`id<TAB>audio path<TAB>reference text`).
-        manifest: PathBuf,
-        /// Output file: one `{"id":…,"words":…,"phones":…,"features":…}` or `{"id":…,"error":"…"}` per line.
-        #[arg(long)]
-        output: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        #[command(flatten)]
-        common: Common,
-    },
+    /// Output lines are `{"id":…,"words":…,"phones":…,"features":…}` or `{"id":…,"error":"…"}`.
+    Features(ManifestArgs),
+}
+
+/// A manifest run over a thread pool.
+#[derive(Args)]
+struct ManifestArgs {
+    /// The manifest (`id<TAB>audio path<TAB>reference text`); relative audio paths are relative to its folder.
+    manifest: PathBuf,
+    /// Output file, one JSON line per manifest line, in manifest order.
+    #[arg(long)]
+    output: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// Output layouts.
@@ -166,18 +161,8 @@ fn main() -> ExitCode {
             common,
             pretty,
         } => assess(&audio, text, &common, pretty),
-        Command::Batch {
-            manifest,
-            output,
-            threads,
-            common,
-        } => batch(&manifest, &output, threads, &common, run_item),
-        Command::Features {
-            manifest,
-            output,
-            threads,
-            common,
-        } => batch(&manifest, &output, threads, &common, features_item),
+        Command::Batch(args) => batch(&args, run_item),
+        Command::Features(args) => batch(&args, features_item),
     };
     match outcome {
         Ok(code) => code,
@@ -264,13 +249,13 @@ fn read_manifest(path: &Path) -> Result<Vec<Line>, Error> {
         .collect())
 }
 
-fn batch(
-    manifest: &Path,
-    output: &Path,
-    threads: Option<usize>,
-    common: &Common,
-    run_item: ItemRunner,
-) -> Result<ExitCode, Error> {
+fn batch(args: &ManifestArgs, run_item: ItemRunner) -> Result<ExitCode, Error> {
+    let (manifest, output, threads, common) = (
+        args.manifest.as_path(),
+        args.output.as_path(),
+        args.threads,
+        &args.common,
+    );
     let config = common.config()?;
     let items = read_manifest(manifest)?;
     let assessor = common.assessor()?;
@@ -357,12 +342,7 @@ fn features_item(
             .reference
             .prons
             .iter()
-            .flat_map(|p| {
-                p.iter().map(|ph| match ph.stress {
-                    Some(k) => format!("{}{k}", ph.base()),
-                    None => ph.base().to_string(),
-                })
-            })
+            .flat_map(|p| p.iter().map(|ph| ph.to_string()))
             .collect();
         let rows: Vec<Vec<f32>> = ev
             .input

@@ -18,13 +18,7 @@ fn main() {
         let spelled = match g2p.pronounce(w) {
             Some(p) => p
                 .iter()
-                .map(|ph| {
-                    format!(
-                        "{}{}",
-                        ph.base(),
-                        ph.stress.map(|s| s.to_string()).unwrap_or_default()
-                    )
-                })
+                .map(|ph| ph.to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
             None => "(no Latin letter)".into(),

@@ -354,13 +354,7 @@ mod tests {
 
     fn spell(p: &Pron) -> String {
         p.iter()
-            .map(|ph| {
-                format!(
-                    "{}{}",
-                    ph.base(),
-                    ph.stress.map(|s| s.to_string()).unwrap_or_default()
-                )
-            })
+            .map(|ph| ph.to_string())
             .collect::<Vec<_>>()
             .join(" ")
     }

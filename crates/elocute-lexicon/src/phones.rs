@@ -127,6 +127,22 @@ const IPA: [&str; 39] = [
     "j", "z", "ʒ",
 ];
 
+/// CMUdict spelling: the base phone with its stress digit (`AH0`, `K`).
+///
+/// ```
+/// use elocute_lexicon::Phone;
+/// assert_eq!(Phone::parse("ah0").unwrap().to_string(), "AH0");
+/// assert_eq!(Phone::parse("K").unwrap().to_string(), "K");
+/// ```
+impl std::fmt::Display for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.stress {
+            Some(s) => write!(f, "{}{s}", self.base()),
+            None => f.write_str(self.base()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
