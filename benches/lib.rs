@@ -12,9 +12,10 @@ pub const TEXT: &str =
 /// Length of the benchmark utterance in seconds.
 pub const SECONDS: f64 = 5.0;
 
-/// The default model folder of the checkout.
+/// The model folder benchmarked: `ELOCUTE_MODEL` if set, else the default model
+/// ([`elocute::default_model_dir`]), so any model folder can be measured.
 pub fn model_dir() -> PathBuf {
-    elocute_model::workspace_root().join("models/ps-en-us-ptm")
+    elocute::default_model_dir()
 }
 
 /// A fresh temporary directory for this process.
