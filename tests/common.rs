@@ -48,3 +48,15 @@ pub fn tmpdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The full-text accuracy, fluency, completeness and PronScore of a result
+/// (assessed with `Dimension::Comprehensive`, so all four are present).
+pub fn text_scores(r: &elocute::AssessmentResult) -> [f64; 4] {
+    let t = &r.nbest[0].pronunciation_assessment;
+    [
+        t.accuracy_score,
+        t.fluency_score.expect("FluencyScore"),
+        t.completeness_score.expect("CompletenessScore"),
+        t.pron_score.expect("PronScore"),
+    ]
+}

@@ -1,7 +1,7 @@
 //! End-to-end behaviour of the library on synthesised speech.
 
 use elocute::{Assessor, Error, Granularity, PronunciationAssessmentConfig, RecognitionStatus};
-use elocute_tests::{assessor, hundred, speak, tmpdir};
+use elocute_tests::{assessor, hundred, speak, text_scores, tmpdir};
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog.";
 
@@ -115,12 +115,7 @@ fn five_point_scores_lie_in_range_and_match_hundred_mark() {
         .unwrap();
     let f = &five.nbest[0].pronunciation_assessment;
     let h = &hundred.nbest[0].pronunciation_assessment;
-    for v in [
-        f.accuracy_score,
-        f.fluency_score.unwrap(),
-        f.completeness_score.unwrap(),
-        f.pron_score.unwrap(),
-    ] {
+    for v in text_scores(&five) {
         assert!((0.0..=5.0).contains(&v), "{v}");
     }
     assert!((f.accuracy_score * 20.0 - h.accuracy_score).abs() <= 1.0);
@@ -810,13 +805,7 @@ fn the_learned_scorer_scores_and_tells_a_right_text_from_a_wrong_one() {
         pron(&wrong)
     );
     for r in [&right, &wrong] {
-        let t = &r.nbest[0].pronunciation_assessment;
-        for v in [
-            t.accuracy_score,
-            t.fluency_score.unwrap(),
-            t.completeness_score.unwrap(),
-            t.pron_score.unwrap(),
-        ] {
+        for v in text_scores(r) {
             assert!((0.0..=100.0).contains(&v), "{v}");
         }
         for w in &r.nbest[0].words {

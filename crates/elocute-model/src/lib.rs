@@ -92,6 +92,18 @@ pub struct ModelConfig {
     pub features: FeatureConfig,
 }
 
+/// Read a JSON file of a model folder: an I/O error or an [`Error::Model`] naming the file.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Model {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
 fn one() -> f32 {
     1.0
 }
@@ -99,14 +111,7 @@ fn one() -> f32 {
 impl ModelConfig {
     /// Read and check a `model.json`.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let cfg: ModelConfig = serde_json::from_str(&text).map_err(|e| Error::Model {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let cfg: ModelConfig = read_json(path)?;
         cfg.check().map_err(|message| Error::Model {
             path: path.to_path_buf(),
             message,

@@ -71,12 +71,7 @@ impl ScorerModel {
             path: json.clone(),
             message,
         };
-        let text = std::fs::read_to_string(&json).map_err(|source| Error::Io {
-            path: json.clone(),
-            source,
-        })?;
-        let config: ScorerConfig =
-            serde_json::from_str(&text).map_err(|e| bad(format!("bad scorer.json: {e}")))?;
+        let config: ScorerConfig = crate::read_json(&json)?;
         let onnx = dir.join(&config.onnx);
         if !onnx.is_file() {
             return Err(Error::Model {

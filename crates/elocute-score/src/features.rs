@@ -117,6 +117,7 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
         speech_share,
     ];
 
+    let per_word = phones_per_word(scores);
     for (i, p) in scores.phones.iter().enumerate() {
         let mut row = f.row_mut(i);
         let (lpr, lpp) = vectors(p, ctx);
@@ -130,7 +131,7 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
         let len = p.end.saturating_sub(p.start);
         row[82] = (1.0 + len as f32).ln();
         row[83] = f32::from(len == 0);
-        let in_word = scores.phones.iter().filter(|q| q.word == p.word).count();
+        let in_word = per_word.get(p.word).copied().unwrap_or(1);
         row[84] = f32::from(p.index == 0);
         row[85] = f32::from(p.index + 1 == in_word);
         row[86] = if in_word > 1 {
@@ -167,6 +168,17 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
         features: f,
         phones,
     }
+}
+
+/// How many reference phones each word has (phones are listed in word order).
+fn phones_per_word(scores: &UtteranceScore) -> Vec<usize> {
+    let mut n = vec![0usize; scores.words.len()];
+    for p in &scores.phones {
+        if let Some(c) = n.get_mut(p.word) {
+            *c += 1;
+        }
+    }
+    n
 }
 
 /// The LPR and LPP vectors of one phone over the 40 vector phones.
@@ -254,18 +266,26 @@ pub fn apply_learned(
     for (p, &a) in scores.phones.iter_mut().zip(&learned.phone) {
         p.accuracy = if p.end > p.start { clamp(a) } else { 0.0 };
     }
+    // One pass over the phones: each word's summed prediction, phone count and whether it was said.
+    let n_words = scores.words.len();
+    let (mut sum, mut count, mut said) = (
+        vec![0.0; n_words],
+        vec![0usize; n_words],
+        vec![false; n_words],
+    );
+    for (p, &v) in scores.phones.iter().zip(&learned.word) {
+        if p.word < n_words {
+            sum[p.word] += v;
+            count[p.word] += 1;
+            said[p.word] |= p.end > p.start;
+        }
+    }
     let mut spoken = 0;
     for (w, ws) in scores.words.iter_mut().enumerate() {
-        let idx: Vec<usize> = (0..scores.phones.len())
-            .filter(|&i| scores.phones[i].word == w)
-            .collect();
-        let omitted = idx
-            .iter()
-            .all(|&i| scores.phones[i].end <= scores.phones[i].start);
-        ws.accuracy = if omitted || idx.is_empty() {
-            0.0
+        ws.accuracy = if said[w] {
+            clamp(sum[w] / count[w] as f64)
         } else {
-            clamp(idx.iter().map(|&i| learned.word[i]).sum::<f64>() / idx.len() as f64)
+            0.0
         };
         ws.spoken = ws.accuracy >= spoken_threshold;
         spoken += usize::from(ws.spoken);

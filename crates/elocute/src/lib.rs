@@ -285,9 +285,7 @@ impl Assessor {
         sample_rate: u32,
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
-        self.limits.check(samples.len(), sample_rate)?;
-        let audio = elocute_audio::to_16k_mono(samples, 1, sample_rate)?;
-        self.assess_16k(&audio, config)
+        self.assess_16k(&self.audio_16k(samples, sample_rate)?, config)
     }
 
     /// Read a WAV file (any PCM/float format, rate and channel count) and assess it.
@@ -342,9 +340,13 @@ impl Assessor {
         sample_rate: u32,
         config: &PronunciationAssessmentConfig,
     ) -> Result<Evidence> {
+        self.measure(&self.audio_16k(samples, sample_rate)?, config)
+    }
+
+    /// In-memory samples within the limits, as the pipeline's 16 kHz mono.
+    fn audio_16k(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>> {
         self.limits.check(samples.len(), sample_rate)?;
-        let audio = elocute_audio::to_16k_mono(samples, 1, sample_rate)?;
-        self.measure(&audio, config)
+        elocute_audio::to_16k_mono(samples, 1, sample_rate)
     }
 
     /// Reference, alignment and GOP scores with their feature rows.
