@@ -32,7 +32,8 @@ mkdir -p "$data"
 tts_arg=()
 [ -f "$tts" ] && tts_arg=(--tts "$tts")
 "$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}"
-cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") > "$data/all.tsv"
+cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
+  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") > "$data/all.tsv"
 # --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
 "$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
   --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer

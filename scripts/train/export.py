@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--name", default=None, help="model name in model.json (default: the --out folder's name)")
     ap.add_argument("--gop-midpoint", type=float, default=-3.0)
     ap.add_argument("--gop-slope", type=float, default=1.0)
+    ap.add_argument("--insertion-penalty", type=float, default=None,
+                    help="miscue filler cost per frame written to model.json (default: none, the Rust default)")
     args = ap.parse_args()
     name = args.name or os.path.basename(os.path.normpath(args.out))
     ck = torch.load(args.ckpt)
@@ -54,7 +56,10 @@ def main():
     desc = (f"elocute's own frame phone classifier: {ck['params']/1e6:.2f} M-parameter dilated 1-D conv "
             f"stack over 80-dim log-mel fbank (per-utterance mean normalisation and +-{model.radius} "
             f"frames of context inside the graph), trained on speechocean762 train-split speakers "
-            f"(frames of phones scored 2.0, and silence)"
+            f"(frames of phones scored 2.0, and silence"
+            + (f"; frames of phones scored below {a['neg_below']} push their canonical phone down"
+               if a.get("neg_weight") else "")
+            + ")"
             + (" and synthetic TTS speech" if a.get("relabel_tts") or a.get("tts_labels") else "")
             + "; log-posteriors over 39 CMU phones + SIL.")
     meta = {"name": name, "description": desc, "onnx": "model.onnx", "input": "feats",
@@ -66,6 +71,8 @@ def main():
             # about 86 on the validation speakers (the GMM's default map would score wrong texts ~86).
             "gop_calibration": {"midpoint": args.gop_midpoint, "slope": args.gop_slope},
             "features": FBANK80}
+    if args.insertion_penalty is not None:
+        meta["insertion_penalty"] = args.insertion_penalty
     with open(os.path.join(args.out, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")

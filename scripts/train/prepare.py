@@ -105,7 +105,8 @@ def run_batch(manifest, out, lexicon=None, threads=2):
         print(f"prepare: {out} exists, skipping alignment", flush=True)
         return
     exe = os.path.join(REPO, "target", "release", "elocute")
-    cmd = [exe, "batch", manifest, "--output", out + ".tmp",
+    # the GMM explicitly: frame labels come from the bootstrap model, whatever elocute's default is
+    cmd = [exe, "batch", manifest, "--output", out + ".tmp", "--model", os.path.join(REPO, "models", "ps-en-us-ptm"),
            "--config", '{"GradingSystem":"HundredMark"}', "--threads", str(threads)]
     if lexicon:
         cmd += ["--lexicon", lexicon]

@@ -72,6 +72,11 @@ def main():
     ap.add_argument("--time-masks", type=int, default=0,
                     help="time masks (<= --time-mask-width frames) per crop; masked frames do not train")
     ap.add_argument("--time-mask-width", type=int, default=15)
+    # v3 option: frames of phones the experts scored below --neg-below also train, negatively: their
+    # canonical phone's posterior is pushed down (loss -log(1 - P(canonical)), weight --neg-weight),
+    # which is what the GOP needs from them (the annotators said that phone was not what was heard)
+    ap.add_argument("--neg-weight", type=float, default=0.0)
+    ap.add_argument("--neg-below", type=float, default=1.5)
     ap.add_argument("--val-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)
     args = ap.parse_args()
@@ -100,12 +105,20 @@ def main():
         rl = z["labels"].item()
         tts = [(u, f, rl[u].astype(np.int64), s) for u, f, l, s in load(os.path.join(args.data, "tts.npz"))
                if u in rl and len(rl[u]) == len(f)]
-    pools = [[(f, target(l, s, "good")) for _, f, l, s in so_train]]
+    def neg(lab, fs):
+        """canonical label on frames of phones rated below --neg-below, -100 elsewhere."""
+        t = np.full_like(lab, -100)
+        m = (fs >= 0) & (fs < args.neg_below)
+        t[m] = lab[m]
+        return t
+
+    # so762 crops carry both targets, stacked as [2, T]: row 0 positive, row 1 negative
+    pools = [[(f, np.stack([target(l, s, "good"), neg(l, s)])) for _, f, l, s in so_train]]
     weights = [1.0]
     if tts:
-        pools.append([(f, l) for _, f, l, _ in tts])
+        pools.append([(f, np.stack([l, np.full_like(l, -100)])) for _, f, l, _ in tts])
         weights = [1 - args.tts_weight, args.tts_weight]
-    val = [(f, target(l, s, "good")) for _, f, l, s in so_val]
+    val = [(f, target(l, s, "good")) for _, f, l, s in so_val]  # [T] targets
     print(f"train: so762 train {len(so_train)} utts, val {len(so_val)} utts "
           f"({len(val_spk)} speakers), tts {len(tts)} utts", flush=True)
 
@@ -144,7 +157,7 @@ def main():
         i1 = np.minimum(i0 + 1, len(f) - 1)
         w = (pos - i0)[:, None]
         g = f[i0] * (1 - w) + f[i1] * w
-        t = t[np.rint(pos).astype(int)]
+        t = t[:, np.rint(pos).astype(int)]
         j = fmap[r]
         j0 = np.floor(j).astype(int)
         j1 = np.minimum(j0 + 1, 79)
@@ -161,22 +174,22 @@ def main():
             need = args.crop if r == 1.0 else int(np.ceil(args.crop * r)) + 1
             T = len(f)
             s = rng.randint(max(1, T - need + 1))
-            f, t = perturb(f[s:s + need], t[s:s + need], r)
-            f, t = f[:args.crop], t[:args.crop].copy()
+            f, t = perturb(f[s:s + need], t[:, s:s + need], r)
+            f, t = f[:args.crop], t[:, :args.crop].copy()
             for _ in range(args.time_masks):
                 w = rng.randint(0, args.time_mask_width + 1)
                 t0_ = rng.randint(0, max(1, len(f) - w + 1))
                 f = f.copy()
                 f[t0_:t0_ + w] = 0
-                t[t0_:t0_ + w] = -100  # a masked frame does not train (no guessing phones from context)
+                t[:, t0_:t0_ + w] = -100  # a masked frame does not train (no guessing phones from context)
             xs.append(f)
             ys.append(t)
         L = max(len(x) for x in xs)
         X = np.zeros((len(xs), L, 80), np.float32)
-        Y = np.full((len(xs), L), -100, np.int64)
+        Y = np.full((len(xs), 2, L), -100, np.int64)
         for i, (x, y) in enumerate(zip(xs, ys)):
             X[i, :len(x)] = x
-            Y[i, :len(y)] = y
+            Y[i, :, :y.shape[1]] = y
         X = torch.from_numpy(X).transpose(1, 2)
         # frequency masking (--freq-masks bands of up to 10 bins per crop)
         for i in range(len(xs)):
@@ -204,7 +217,15 @@ def main():
     for step in range(1, args.steps + 1):
         X, Y = batch()
         logits = model.forward_batch(X)
-        loss = F.cross_entropy(logits, Y, ignore_index=-100, label_smoothing=args.smooth)
+        loss = F.cross_entropy(logits, Y[:, 0], ignore_index=-100, label_smoothing=args.smooth)
+        if args.neg_weight > 0:
+            yn = Y[:, 1]
+            m = yn >= 0
+            if m.any():
+                lp = F.log_softmax(logits, dim=1).gather(1, yn.clamp(min=0)[:, None])[:, 0]
+                # -log(1 - p), computed stably from log p
+                nl = -torch.log(-torch.expm1(lp[m].clamp(max=-1e-4)))
+                loss = loss + args.neg_weight * nl.sum() / (Y[:, 0] >= 0).sum().clamp(min=1)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
