@@ -745,6 +745,7 @@ fn every_bundled_model_loads_through_the_same_interface() {
         ("ps-en-us-ptm", elocute::OutputKind::Loglik),
         ("elocute-nn-v1", elocute::OutputKind::Logpost),
         ("elocute-nn-v2", elocute::OutputKind::Logpost),
+        ("elocute-nn-v3", elocute::OutputKind::Logpost),
     ] {
         let dir = root.join(name);
         for scorer in [true, false] {
