@@ -6,16 +6,11 @@
 #   then pass 2 (fine-tune on NN labels, so762 + TTS), exported to $DATA/pass2 only.
 # Environment: STEPS1 / STEPS2 (training steps), DATA (cache dir, default /work/data/nn), PASS2.
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-DATA="${DATA:-/work/data/nn}"
+source "$(dirname "$0")/common.sh"
 STEPS1="${STEPS1:-400}"
 STEPS2="${STEPS2:-300}"
-PY="$REPO/.venv-train/bin/python"
 N="nice -n 10"
-"$HERE/setup_train.sh"
-[ -x "$REPO/target/release/elocute" ] || (cd "$REPO" && cargo build --release -p elocute-cli)
-[ -f "$DATA/so762.npz" ] && [ -f "$DATA/tts.npz" ] || $N "$PY" "$HERE/prepare.py" --out "$DATA"
+ensure_inputs $N
 # pass 1: GMM frame labels, so762 train speakers only (score-2.0 phones + silence)
 $N "$PY" "$HERE/train.py" --data "$DATA" --steps "$STEPS1" --out "$DATA/pass1.pt"
 $N "$PY" "$HERE/export.py" --ckpt "$DATA/pass1.pt" --out "$REPO/models/elocute-nn-v1"

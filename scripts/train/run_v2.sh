@@ -7,17 +7,12 @@
 # About 55 min of training on 2 shared cores (see the README). Environment: STEPS (stage a, default 800),
 #   STEPS_B (stage b, default 250), DATA (prepare.py cache, default /work/data/nn), OUT (v2 caches, default /work/data/nn2).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-DATA="${DATA:-/work/data/nn}"
+source "$(dirname "$0")/common.sh"
 OUT="${OUT:-/work/data/nn2}"
 STEPS="${STEPS:-800}"
 STEPS_B="${STEPS_B:-250}"
-PY="$REPO/.venv-train/bin/python"
 mkdir -p "$OUT"
-"$HERE/setup_train.sh"
-[ -x "$REPO/target/release/elocute" ] || (cd "$REPO" && cargo build --release -p elocute-cli)
-[ -f "$DATA/so762.npz" ] && [ -f "$DATA/tts.npz" ] || "$PY" "$HERE/prepare.py" --out "$DATA"
+ensure_inputs
 "$PY" "$HERE/tts_labels.py" --data "$DATA" --out "$OUT"
 "$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v2a.pt" --steps "$STEPS" --log-every 25 --val-every 100000 \
   --ch 256 --bott 128 --dilations 1,2,2,2,1,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2 \
@@ -32,6 +27,6 @@ mkdir -p "$OUT"
 "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v2b/model.onnx" --out "$OUT/eval_v2b.json"
 # ship stage b, exported again with the gop_calibration midpoint eval_gop.py fitted
 # (slope 1; phones the experts scored 2.0 average 86 on the model's own alignment)
-MID="$("$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["gop_midpoint_for_target"]["midpoint"], 1))' "$OUT/eval_v2b.json")"
+MID="$(gop_midpoint "$OUT/eval_v2b.json")"
 "$PY" "$HERE/export.py" --ckpt "$OUT/v2b.pt" --out "$REPO/models/elocute-nn-v2" --gop-midpoint "$MID"
 "$PY" "$HERE/speed.py" --data "$DATA" --model "$REPO/models/elocute-nn-v1/model.onnx" "$REPO/models/elocute-nn-v2/model.onnx"

@@ -8,23 +8,18 @@
 # About 60 min of training on 2 idle cores. Environment: STEPS (default 2400), DATA (prepare.py cache,
 #   default /work/data/nn), OUT (v2's TTS labels and v3 caches, default /work/data/nn3).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
-DATA="${DATA:-/work/data/nn}"
+source "$(dirname "$0")/common.sh"
 OUT="${OUT:-/work/data/nn3}"
 STEPS="${STEPS:-2400}"
-PY="$REPO/.venv-train/bin/python"
 mkdir -p "$OUT"
-"$HERE/setup_train.sh"
-[ -x "$REPO/target/release/elocute" ] || (cd "$REPO" && cargo build --release -p elocute-cli)
-[ -f "$DATA/so762.npz" ] && [ -f "$DATA/tts.npz" ] || "$PY" "$HERE/prepare.py" --out "$DATA"
+ensure_inputs
 [ -f "$OUT/tts_labels.npz" ] || "$PY" "$HERE/tts_labels.py" --data "$DATA" --out "$OUT"
 "$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v3.pt" --steps "$STEPS" --lr 2e-3 --log-every 100 --val-every 600 \
   --ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2 \
   --tts-labels "$OUT/tts_labels.npz" --tts-weight 0.3 --neg-weight 2 --seed 4 --threads 2
 "$PY" "$HERE/export.py" --ckpt "$OUT/v3.pt" --out "$OUT/v3"
 "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v3/model.onnx" --out "$OUT/eval_v3.json"
-MID="$("$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["gop_midpoint_for_target"]["midpoint"], 1))' "$OUT/eval_v3.json")"
+MID="$(gop_midpoint "$OUT/eval_v3.json")"
 "$PY" "$HERE/export.py" --ckpt "$OUT/v3.pt" --out "$REPO/models/elocute-nn-v3" --gop-midpoint "$MID" \
   --insertion-penalty "${INSERTION_PENALTY:--3.0}"
 "$PY" "$HERE/speed.py" --data "$DATA" --model "$REPO/models/elocute-nn-v2/model.onnx" "$REPO/models/elocute-nn-v3/model.onnx"
