@@ -746,6 +746,8 @@ fn every_bundled_model_loads_through_the_same_interface() {
         ("elocute-nn-v1", elocute::OutputKind::Logpost),
         ("elocute-nn-v2", elocute::OutputKind::Logpost),
         ("elocute-nn-v3", elocute::OutputKind::Logpost),
+        // int8 convolutions (QDQ): the same interface, a quantised graph.
+        ("elocute-nn-v4", elocute::OutputKind::Logpost),
     ] {
         let dir = root.join(name);
         for scorer in [true, false] {

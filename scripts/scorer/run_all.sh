@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild a model folder's learned scorer from speechocean762 TRAIN (never the test split):
 #
-#   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/elocute-nn-v2 (the default model)
+#   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/elocute-nn-v4 (the default model)
 #
 # 1. prepare.py: manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
 #    /work/data/tts exists; see scripts/train/gen_tts.py) and the canonical-first lexicon
@@ -17,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-model="$(cd "${1:-$repo/models/elocute-nn-v2}" && pwd)"
+model="$(cd "${1:-$repo/models/elocute-nn-v4}" && pwd)"
 name="$(basename "$model")"
 corpus="${SO762_CORPUS:-$repo/../data/so762}"
 scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"

@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Export a train.py checkpoint to models/elocute-nn-v1/{model.onnx, model.json} and check that
-onnxruntime gives the torch output (max abs difference) and the inference speed on one thread."""
+onnxruntime gives the torch output (max abs difference) and the inference speed on one thread.
+
+--int8 ships the graph with int8 convolutions (onnxruntime static QDQ quantisation, per-channel int8
+weights, uint8 activations with ranges calibrated on so762 train-split utterances outside the
+validation fold): about 3x faster on one thread and 4x smaller, with the frame argmax agreeing with
+the float graph on real speech (checked here) and the validation GOP within 0.003 (eval_gop.py)."""
 import argparse
 import json
 import os
@@ -23,6 +28,57 @@ FBANK80 = {"kind": "fbank", "sample_rate": 16000, "sample_scale": 32768.0, "fram
            "num_ceps": 0, "lifter": 0.0, "cmn": "none", "deltas": "none"}
 
 
+def train_utterances(data, n, seed):
+    """n random so762 train-split utterances outside the validation fold (fbank [T, 80])."""
+    split = json.load(open(os.path.join(data, "split.json")))
+    val = set(split["val_speakers"])
+    segs = json.load(open(os.path.join(data, "so762_segments.json")))
+    d = np.load(os.path.join(data, "so762.npz"))
+    feats, off, ids = d["feats"], d["offsets"], d["ids"]
+    idx = [i for i, u in enumerate(ids) if segs[str(u)]["spk"] not in val]
+    pick = np.random.RandomState(seed).choice(len(idx), n, replace=False)
+    return [feats[off[idx[i]]:off[idx[i] + 1]].astype(np.float32) for i in pick]
+
+
+def quantize(path, data):
+    """Rewrite the float graph at path with int8 convolutions (QDQ), calibrated on 60 train utterances."""
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter(train_utterances(data, 60, 0))
+
+        def get_next(self):
+            f = next(self.it, None)
+            return None if f is None else {"feats": f}
+
+    pre = path + ".pre.onnx"
+    quant_pre_process(path, pre)
+    quantize_static(pre, path, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax, op_types_to_quantize=["Conv"])
+    os.remove(pre)
+
+
+def check_int8(model, sess, data):
+    """Mean abs log-posterior difference int8 vs float on 20 other train utterances; asserts the frame
+    argmax agrees on at least 95 % of frames."""
+    diffs, agree, n = [], 0, 0
+    for f in train_utterances(data, 20, 1):
+        with torch.no_grad():
+            ref = model(torch.from_numpy(f)).numpy()
+        got = sess.run(["logpost"], {"feats": f})[0]
+        diffs.append(np.abs(np.exp(got) - np.exp(ref)).sum(1).mean())
+        agree += int((got.argmax(1) == ref.argmax(1)).sum())
+        n += len(f)
+    print(f"export: int8 vs float on 20 train utterances: frame argmax agreement {agree / n:.4f}, "
+          f"mean L1 posterior distance {np.mean(diffs):.4f}", flush=True)
+    assert agree / n >= 0.95, agree / n
+    return float(np.mean(diffs))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="/work/data/nn/ckpt.pt")
@@ -32,6 +88,8 @@ def main():
     ap.add_argument("--gop-slope", type=float, default=1.0)
     ap.add_argument("--insertion-penalty", type=float, default=None,
                     help="miscue filler cost per frame written to model.json (default: none, the Rust default)")
+    ap.add_argument("--int8", action="store_true", help="quantise the convolutions to int8 (see above)")
+    ap.add_argument("--data", default="/work/data/nn", help="prepare.py cache: --int8 calibration utterances")
     args = ap.parse_args()
     name = args.name or os.path.basename(os.path.normpath(args.out))
     ck = torch.load(args.ckpt)
@@ -47,6 +105,8 @@ def main():
                       dynamic_axes={"feats": {0: "T"}, "logpost": {0: "T"}}, opset_version=17,
                       dynamo=False, do_constant_folding=True)
     import onnx
+    if args.int8:
+        quantize(path, args.data)
     m = onnx.load(path)
     onnx.checker.check_model(m)
     assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in m.graph.initializer)
@@ -90,7 +150,10 @@ def main():
         got = sess.run(["logpost"], {"feats": x.numpy()})[0]
         assert got.shape == (T, 40)
         worst = max(worst, float(np.abs(got - ref).max()))
-    assert worst < 1e-3, worst
+    if args.int8:
+        worst = check_int8(model, sess, args.data)
+    else:
+        assert worst < 1e-3, worst
     x = (np.random.RandomState(0).randn(1000, 80) * 3 + 5).astype(np.float32)  # 10 s of audio
     for _ in range(3):
         sess.run(["logpost"], {"feats": x})

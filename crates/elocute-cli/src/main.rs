@@ -94,7 +94,7 @@ struct Common {
     /// Extra pronunciations in CMUdict format; they replace CMUdict's for the words they list.
     #[arg(long)]
     lexicon: Vec<PathBuf>,
-    /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v2).
+    /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v4).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Output layout: the Speech SDK's JSON, or the REST API's (`rest` = format=detailed, `rest-simple` = format=simple).
