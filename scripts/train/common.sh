@@ -1,4 +1,4 @@
-# Sourced by run_all.sh, run_v2.sh and run_v3.sh: paths, the training venv, and the inputs every
+# Sourced by run_all.sh and run_v2.sh to run_v4.sh: paths, the training venv, and the inputs every
 # training run shares (the venv, a release CLI for the GMM alignments, prepare.py's cached features).
 # HERE, REPO, DATA (prepare.py cache, default /work/data/nn) and PY are set for the caller.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,4 +18,18 @@ ensure_inputs() {
 # scored 2.0 average 86 on the model's own alignment), to one decimal.
 gop_midpoint() {
   "$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["gop_midpoint_for_target"]["midpoint"], 1))' "$1"
+}
+
+# v3_opts TTS_LABELS: sets V3_OPTS, the network and training options of v3 (run_v3.sh) that v4
+# (run_v4.sh) continues with; the callers add steps, lr, logging, seed and --init.
+v3_opts() {
+  V3_OPTS=(--ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2
+           --tts-labels "$1" --tts-weight 0.3 --neg-weight 2 --threads 2)
+}
+
+# train_v3 CKPT TTS_LABELS STEPS: v3's run from scratch (lr 2e-3, seed 4) into CKPT.
+train_v3() {
+  v3_opts "$2"
+  "$PY" "$HERE/train.py" --data "$DATA" --out "$1" --steps "$3" --lr 2e-3 --log-every 100 --val-every 600 \
+    "${V3_OPTS[@]}" --seed 4
 }

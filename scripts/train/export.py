@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from model import AcousticNet  # noqa: E402
-from prepare import PHONES  # noqa: E402
+from prepare import PHONES, fold_utterances  # noqa: E402
 
 FBANK80 = {"kind": "fbank", "sample_rate": 16000, "sample_scale": 32768.0, "framing": "kaldi",
            "frame_length": 400, "frame_shift": 160, "fft_size": 512, "remove_dc": True,
@@ -28,27 +28,25 @@ FBANK80 = {"kind": "fbank", "sample_rate": 16000, "sample_scale": 32768.0, "fram
            "num_ceps": 0, "lifter": 0.0, "cmn": "none", "deltas": "none"}
 
 
-def train_utterances(data, n, seed):
-    """n random so762 train-split utterances outside the validation fold (fbank [T, 80])."""
-    split = json.load(open(os.path.join(data, "split.json")))
-    val = set(split["val_speakers"])
-    segs = json.load(open(os.path.join(data, "so762_segments.json")))
-    d = np.load(os.path.join(data, "so762.npz"))
-    feats, off, ids = d["feats"], d["offsets"], d["ids"]
-    idx = [i for i, u in enumerate(ids) if segs[str(u)]["spk"] not in val]
-    pick = np.random.RandomState(seed).choice(len(idx), n, replace=False)
-    return [feats[off[idx[i]]:off[idx[i] + 1]].astype(np.float32) for i in pick]
+def int8_sets(data):
+    """Train-split utterances outside the validation fold: 60 to calibrate the int8 ranges and 20
+    others to check the int8 graph against the float one (float32 fbank [T, 80])."""
+    utts = fold_utterances(data, val=False)
+    calib = np.random.RandomState(0).choice(len(utts), 60, replace=False)
+    rest = np.setdiff1d(np.arange(len(utts)), calib)
+    check = rest[np.random.RandomState(1).choice(len(rest), 20, replace=False)]
+    return [utts[i].astype(np.float32) for i in calib], [utts[i].astype(np.float32) for i in check]
 
 
-def quantize(path, data):
-    """Rewrite the float graph at path with int8 convolutions (QDQ), calibrated on 60 train utterances."""
+def quantize(path, calib):
+    """Rewrite the float graph at path with int8 convolutions (QDQ), activation ranges from calib."""
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.it = iter(train_utterances(data, 60, 0))
+            self.it = iter(calib)
 
         def get_next(self):
             f = next(self.it, None)
@@ -62,19 +60,19 @@ def quantize(path, data):
     os.remove(pre)
 
 
-def check_int8(model, sess, data):
-    """Mean abs log-posterior difference int8 vs float on 20 other train utterances; asserts the frame
-    argmax agrees on at least 95 % of frames."""
+def check_int8(model, sess, utts):
+    """Mean L1 distance between the int8 and float posterior vectors over utts' frames; asserts the
+    frame argmax agrees on at least 95 % of frames."""
     diffs, agree, n = [], 0, 0
-    for f in train_utterances(data, 20, 1):
+    for f in utts:
         with torch.no_grad():
             ref = model(torch.from_numpy(f)).numpy()
         got = sess.run(["logpost"], {"feats": f})[0]
         diffs.append(np.abs(np.exp(got) - np.exp(ref)).sum(1).mean())
         agree += int((got.argmax(1) == ref.argmax(1)).sum())
         n += len(f)
-    print(f"export: int8 vs float on 20 train utterances: frame argmax agreement {agree / n:.4f}, "
-          f"mean L1 posterior distance {np.mean(diffs):.4f}", flush=True)
+    print(f"export: int8 vs float on {len(utts)} other train utterances: frame argmax agreement "
+          f"{agree / n:.4f}, mean L1 posterior distance {np.mean(diffs):.4f}", flush=True)
     assert agree / n >= 0.95, agree / n
     return float(np.mean(diffs))
 
@@ -106,7 +104,8 @@ def main():
                       dynamo=False, do_constant_folding=True)
     import onnx
     if args.int8:
-        quantize(path, args.data)
+        calib, check = int8_sets(args.data)
+        quantize(path, calib)
     m = onnx.load(path)
     onnx.checker.check_model(m)
     assert not any(t.data_location == onnx.TensorProto.EXTERNAL for t in m.graph.initializer)
@@ -151,8 +150,10 @@ def main():
         assert got.shape == (T, 40)
         worst = max(worst, float(np.abs(got - ref).max()))
     if args.int8:
-        worst = check_int8(model, sess, args.data)
+        # int8 is not expected to match torch on random input: it is checked on real speech instead
+        int8_l1 = check_int8(model, sess, check)
     else:
+        int8_l1 = None
         assert worst < 1e-3, worst
     x = (np.random.RandomState(0).randn(1000, 80) * 3 + 5).astype(np.float32)  # 10 s of audio
     for _ in range(3):
@@ -170,7 +171,7 @@ def main():
           f"per audio second on 1 thread (20 runs on 10 s): wall median {ms:.2f} ms, wall min "
           f"{ms_min:.2f} ms, CPU time median {cpu:.2f} ms (wall is inflated on a busy machine)", flush=True)
     with open(os.path.splitext(args.ckpt)[0] + "_export.json", "w") as f:
-        json.dump({"size_bytes": size, "max_abs_diff": worst, "ms_per_audio_second": ms,
+        json.dump({"size_bytes": size, "max_abs_diff": worst, "int8_mean_l1_posterior": int8_l1, "ms_per_audio_second": ms,
                    "ms_per_audio_second_min": ms_min, "cpu_ms_per_audio_second": cpu,
                    "params": ck["params"], "train_seconds": ck["train_seconds"]}, f, indent=1)
 

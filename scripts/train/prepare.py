@@ -46,6 +46,17 @@ SHARED = "/work/shared/data/so762"
 TTS = "/work/data/tts/manifest.tsv"
 
 
+def fold_utterances(data, val):
+    """fbank [T, 80] of the cached so762 train-split utterances inside (val=True) or outside (val=False)
+    the validation fold of data/split.json, in cache order."""
+    split = json.load(open(os.path.join(data, "split.json")))
+    val_spk = set(split["val_speakers"])
+    segs = json.load(open(os.path.join(data, "so762_segments.json")))
+    d = np.load(os.path.join(data, "so762.npz"))
+    feats, off, ids = d["feats"], d["offsets"], d["ids"]
+    return [feats[off[i]:off[i + 1]] for i, u in enumerate(ids) if (segs[str(u)]["spk"] in val_spk) == val]
+
+
 def sapi_to_cmu(s):
     return SAPI.get(s, s.upper())
 

@@ -14,9 +14,7 @@ STEPS="${STEPS:-2400}"
 mkdir -p "$OUT"
 ensure_inputs
 [ -f "$OUT/tts_labels.npz" ] || "$PY" "$HERE/tts_labels.py" --data "$DATA" --out "$OUT"
-"$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v3.pt" --steps "$STEPS" --lr 2e-3 --log-every 100 --val-every 600 \
-  --ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2 \
-  --tts-labels "$OUT/tts_labels.npz" --tts-weight 0.3 --neg-weight 2 --seed 4 --threads 2
+train_v3 "$OUT/v3.pt" "$OUT/tts_labels.npz" "$STEPS"
 "$PY" "$HERE/export.py" --ckpt "$OUT/v3.pt" --out "$OUT/v3"
 "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v3/model.onnx" --out "$OUT/eval_v3.json"
 MID="$(gop_midpoint "$OUT/eval_v3.json")"

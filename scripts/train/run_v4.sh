@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds models/elocute-nn-v4 end to end (see models/elocute-nn-v4/README.md):
 #   setup -> GMM alignment + fbank80 features (prepare.py, shared with v1-v3; cached in $DATA)
-#   -> GMM labels for the TTS corpus (shared with v2, v3) -> v3's training run from scratch (run_v3.sh's
-#   command, skipped when $V3_CKPT exists) -> a second one-cycle of 2,000 steps from v3's weights (peak lr 1e-3,
+#   -> GMM labels for the TTS corpus (shared with v2, v3) -> v3's training run from scratch (train_v3 in
+#   common.sh, as run_v3.sh; skipped when $V3_CKPT exists) -> a second one-cycle of 2,000 steps from v3's weights (peak lr 1e-3,
 #   seed 5, otherwise v3's options) -> int8 export (calibrated on train-split utterances) + validation GOP
 #   -> ship with its fitted gop_calibration -> speed against v2 and v3.
 # About 47 min of training on 2 idle cores after v3's 56. Environment: STEPS (default 2000), DATA (prepare.py
@@ -15,10 +15,8 @@ V3_CKPT="${V3_CKPT:-/work/data/nn3/v3.pt}"
 mkdir -p "$OUT"
 ensure_inputs
 [ -f "$OUT/tts_labels.npz" ] || "$PY" "$HERE/tts_labels.py" --data "$DATA" --out "$OUT"
-V3_OPTS=(--ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2
-         --tts-labels "$OUT/tts_labels.npz" --tts-weight 0.3 --neg-weight 2 --threads 2)
-[ -f "$V3_CKPT" ] || "$PY" "$HERE/train.py" --data "$DATA" --out "$V3_CKPT" --steps 2400 --lr 2e-3 --log-every 100 \
-  --val-every 600 "${V3_OPTS[@]}" --seed 4
+[ -f "$V3_CKPT" ] || train_v3 "$V3_CKPT" "$OUT/tts_labels.npz" 2400
+v3_opts "$OUT/tts_labels.npz"
 "$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v4.pt" --init "$V3_CKPT" --steps "$STEPS" --lr 1e-3 \
   --log-every 100 --val-every 500 "${V3_OPTS[@]}" --seed 5
 "$PY" "$HERE/export.py" --ckpt "$OUT/v4.pt" --out "$OUT/v4" --int8 --data "$DATA"

@@ -9,6 +9,8 @@ import time
 
 import numpy as np
 
+from prepare import fold_utterances
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -17,12 +19,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=2)
     args = ap.parse_args()
     import onnxruntime as ort
-    split = json.load(open(os.path.join(args.data, "split.json")))
-    val_spk = set(split["val_speakers"])
-    segs = json.load(open(os.path.join(args.data, "so762_segments.json")))
-    d = np.load(os.path.join(args.data, "so762.npz"))
-    feats, off, ids = d["feats"], d["offsets"], d["ids"]
-    utts = [feats[off[i]:off[i + 1]] for i, u in enumerate(ids) if segs[str(u)]["spk"] in val_spk]
+    utts = fold_utterances(args.data, val=True)
     secs = sum(len(f) for f in utts) / 100.0
     out = {}
     for path in args.model:
