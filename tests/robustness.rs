@@ -331,6 +331,16 @@ fn every_sample_format_rate_and_layout_scores_like_the_clean_16k_float() {
     }
 }
 
+/// A file of `data` under a header for `f` with format `tag` is refused as
+/// unsupported audio, naming the file.
+fn assert_unsupported(name: &str, f: Fmt, tag: u16, data: &[u8]) {
+    let mut b = header(f, tag, data.len() as u32, None);
+    b.extend_from_slice(data);
+    let e = assess_bytes(name, &b).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedAudio { .. }), "{name}: {e}");
+    names_file(&e, name);
+}
+
 #[test]
 fn unsupported_encodings_are_clear_errors() {
     let mono = &speech()[..8000];
@@ -354,11 +364,7 @@ fn unsupported_encodings_are_clear_errors() {
         } else {
             vec![0x55; 8000 * usize::from(f.bits / 8)]
         };
-        let mut b = header(f, tag, data.len() as u32, None);
-        b.extend_from_slice(&data);
-        let e = assess_bytes(name, &b).unwrap_err();
-        assert!(matches!(e, Error::UnsupportedAudio { .. }), "{name}: {e}");
-        names_file(&e, name);
+        assert_unsupported(name, f, tag, &data);
     }
 }
 
@@ -510,11 +516,7 @@ fn impossible_header_fields_are_unsupported_audio() {
     ];
     for (name, f) in cases {
         let tag = if f.float { 3 } else { 1 };
-        let mut b = header(f, tag, data.len() as u32, None);
-        b.extend_from_slice(&data);
-        let e = assess_bytes(name, &b).unwrap_err();
-        assert!(matches!(e, Error::UnsupportedAudio { .. }), "{name}: {e}");
-        names_file(&e, name);
+        assert_unsupported(name, f, tag, &data);
     }
 }
 

@@ -19,7 +19,7 @@
 pub mod features;
 
 use elocute_align::Alignment;
-use ndarray::ArrayView2;
+use ndarray::{ArrayView1, ArrayView2};
 
 /// Maps a phone's log posterior ratio to a 0-100 accuracy:
 /// `100 / (1 + exp(-slope · (lpr - midpoint)))`.
@@ -138,10 +138,45 @@ pub struct UtteranceScore {
     pub completeness: f64,
     /// 0-100 weighted combination ([`pron_score`]).
     pub pron: f64,
-    /// Frames in which some phone other than silence was most likely.
+    /// Audible frames in which some speech phone is more likely than silence
+    /// ([`is_speech_frame`]).
     pub speech_frames: usize,
     /// Mean posterior of the expected phones: a 0-1 confidence that the text was said.
     pub confidence: f64,
+}
+
+/// Whether a frame sounds like speech: it is `audible`, and some speech phone
+/// is more likely than silence. Speech phones are `candidates` (model ids of
+/// real phones), or every column but `silence` when that list is empty; noise
+/// units such as the GMM's `+NSN+` beating silence do not make speech.
+///
+/// ```
+/// use elocute_score::is_speech_frame;
+/// use ndarray::arr1;
+/// // columns: 0 silence, 1 a phone, 2 a noise unit
+/// let noise = arr1(&[-2.0f32, -3.0, -0.2]);
+/// assert!(!is_speech_frame(noise.view(), true, 0, &[1]));
+/// let phone = arr1(&[-2.0f32, -0.2, -3.0]);
+/// assert!(is_speech_frame(phone.view(), true, 0, &[1]));
+/// assert!(!is_speech_frame(phone.view(), false, 0, &[1]));
+/// ```
+pub fn is_speech_frame(
+    row: ArrayView1<f32>,
+    audible: bool,
+    silence: usize,
+    candidates: &[usize],
+) -> bool {
+    let sil = row[silence];
+    audible
+        && if candidates.is_empty() {
+            row.iter()
+                .enumerate()
+                .any(|(q, &v)| q != silence && v > sil)
+        } else {
+            candidates
+                .iter()
+                .any(|&q| q != silence && row.get(q).is_some_and(|&v| v > sil))
+        }
 }
 
 /// Score an utterance.
@@ -164,10 +199,12 @@ pub fn score(
         .into_iter()
         .enumerate()
         .filter(|(t, r)| {
-            audible.get(*t).copied().unwrap_or(true)
-                && r.iter()
-                    .enumerate()
-                    .any(|(q, &v)| q != silence && v > r[silence])
+            is_speech_frame(
+                *r,
+                audible.get(*t).copied().unwrap_or(true),
+                silence,
+                &opts.candidates,
+            )
         })
         .count();
 
@@ -406,6 +443,24 @@ mod tests {
         assert_eq!(s.speech_frames, 0);
         assert_eq!(s.completeness, 0.0);
         assert!(s.pron < 10.0);
+    }
+
+    #[test]
+    fn noise_units_are_not_speech() {
+        // Columns: 0 silence, 1 and 2 phones, 3 a noise unit that wins every frame.
+        let topo = Topology::uniform(4, 1, 0);
+        let p = post(&[3; 40], 4, 6.0);
+        let al = align(p.view(), &[vec![1], vec![2]], &topo).unwrap();
+        let with = |candidates: Vec<usize>| {
+            let opts = ScoreOptions {
+                candidates,
+                ..ScoreOptions::default()
+            };
+            score(&al, p.view(), 0, &[], &[false, false], &opts).speech_frames
+        };
+        assert_eq!(with(vec![1, 2]), 0);
+        // Without a list of speech phones every non-silence column counts.
+        assert_eq!(with(Vec::new()), 40);
     }
 
     #[test]

@@ -402,13 +402,12 @@ impl Assessor {
             .filter(|seg| {
                 let speech = (seg.start..seg.end.min(frames.phone_logpost.nrows()))
                     .filter(|&t| {
-                        let row = frames.phone_logpost.row(t);
-                        audible.get(t).copied().unwrap_or(false)
-                            && row.iter().enumerate().any(|(q, &v)| {
-                                q != self.silence
-                                    && self.model_phones[q].is_some()
-                                    && v > row[self.silence]
-                            })
+                        elocute_score::is_speech_frame(
+                            frames.phone_logpost.row(t),
+                            audible.get(t).copied().unwrap_or(false),
+                            self.silence,
+                            &self.score_options.candidates,
+                        )
                     })
                     .count();
                 speech >= MIN_INSERTION_FRAMES && 2 * speech >= seg.end - seg.start
