@@ -64,6 +64,8 @@ def main():
     ap.add_argument("--relabel-so762", default=None, help="realign.py labels for so762 (else GMM)")
     ap.add_argument("--relabel-tts", default=None, help="realign.py labels for TTS (else no TTS)")
     ap.add_argument("--init", default=None)
+    ap.add_argument("--grow", action="store_true",
+                    help="--init from a network with fewer blocks (the first ones); the rest start as identity")
     # v2 options (defaults = v1 behaviour)
     ap.add_argument("--k0", type=int, default=5, help="first conv width (context = k0//2 + sum(dilations))")
     ap.add_argument("--tts-labels", default=None, help="tts_labels.py npz: GMM-alignment labels for TTS")
@@ -130,7 +132,19 @@ def main():
                         dilations=tuple(int(d) for d in args.dilations.split(",")))
     model.inv_std.copy_(torch.tensor(inv_std, dtype=torch.float32))
     if args.init:
-        model.load_state_dict(torch.load(args.init)["state"])
+        sd = torch.load(args.init)["state"]
+        if args.grow:
+            # a deeper network from a shallower one: blocks absent from --init start as the identity
+            # (BN scale 0 zeroes the residual branch), so step 0 computes exactly the --init network
+            res = model.load_state_dict(sd, strict=False)
+            new = sorted({k.split(".")[1] for k in res.missing_keys if k.startswith("blocks.")}, key=int)
+            if res.unexpected_keys or any(not k.startswith("blocks.") for k in res.missing_keys):
+                sys.exit(f"train: --grow: --init does not match the network ({res})")
+            for i in new:
+                torch.nn.init.zeros_(model.blocks[int(i)].bn.weight)
+            print(f"train: --grow: blocks {','.join(new)} start as the identity", flush=True)
+        else:
+            model.load_state_dict(sd)
     nparam = sum(p.numel() for p in model.parameters())
     print(f"train: {nparam/1e6:.2f} M parameters, receptive radius {model.radius} frames", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
