@@ -21,8 +21,6 @@
 //! # Ok::<(), elocute_core::Error>(())
 //! ```
 
-#![warn(missing_docs)]
-
 mod config;
 mod extractor;
 mod filterbank;
