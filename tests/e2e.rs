@@ -409,6 +409,44 @@ fn rest_layout_puts_scores_flat() {
 }
 
 #[test]
+fn an_ssml_phoneme_in_the_text_is_the_pronunciation_assessed() {
+    let dir = tmpdir("ssml-phoneme");
+    let red = speak(&dir, "red", "I like red apples.", 140);
+    let rod = speak(&dir, "rod", "I like rod apples.", 140);
+    let as_rod = r#"I like <phoneme alphabet="ipa" ph="ɹɑd">red</phoneme> apples."#;
+    let gop = Assessor::with_default_model().unwrap().without_scorer();
+    let word = |a: &Assessor, wav: &std::path::Path, text: &str| {
+        let r = a.assess_file(wav, &hundred(text)).unwrap();
+        let w = r.nbest[0].words[2].clone();
+        assert_eq!(w.word, "red");
+        let phones: Vec<_> = w.phonemes.iter().map(|p| p.phoneme.clone()).collect();
+        (w.pronunciation_assessment.accuracy_score, phones)
+    };
+    for a in [assessor(), &gop] {
+        let (red_as_red, p1) = word(a, &red, "I like red apples.");
+        let (red_as_rod, p2) = word(a, &red, as_rod);
+        let (rod_as_rod, _) = word(a, &rod, as_rod);
+        let (rod_as_red, _) = word(a, &rod, "I like red apples.");
+        eprintln!("said red: {red_as_red} as red, {red_as_rod} as rod; said rod: {rod_as_rod} as rod, {rod_as_red} as red");
+        assert_eq!(
+            (p1.join(" ").as_str(), p2.join(" ").as_str()),
+            ("r eh d", "r aa d")
+        );
+        // The given pronunciation is the yardstick: matching it scores higher.
+        assert!(red_as_red > red_as_rod, "{red_as_red} vs {red_as_rod}");
+        assert!(rod_as_rod > rod_as_red, "{rod_as_rod} vs {rod_as_red}");
+    }
+    let e = assessor()
+        .assess_file(&red, &hundred(r#"I like <phoneme ph="ɹ#d">red</phoneme>."#))
+        .unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert!(
+        e.to_string().contains("\"red\"") && e.to_string().contains("'#'"),
+        "{e}"
+    );
+}
+
+#[test]
 fn numbers_in_the_reference_are_read_as_words() {
     let dir = tmpdir("numbers");
     let wav = speak(&dir, "cats", "I have three cats and twenty five dogs.", 150);

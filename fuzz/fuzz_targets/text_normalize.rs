@@ -1,10 +1,11 @@
-//! Arbitrary UTF-8 as a reference text: normalisation and lexicon lookups never panic,
-//! and every normalised word is a non-empty lower-case token without whitespace.
+//! Arbitrary UTF-8 as a reference text: normalisation, lexicon lookups and the
+//! reading of SSML `<phoneme>` pronunciations never panic, and every normalised
+//! word is a non-empty lower-case token without whitespace.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use elocute_lexicon::{normalize, Lexicon};
+use elocute_lexicon::{normalize, parse_pronunciation, Lexicon};
 use libfuzzer_sys::fuzz_target;
 
 fn lexicon() -> &'static Lexicon {
@@ -24,5 +25,10 @@ fuzz_target!(|text: &str| {
             assert!(!pron.is_empty(), "empty pronunciation of {:?}", w.word);
         }
         let _ = lexicon().pronounce(&w.word);
+        if let Some(g) = &w.given {
+            if let Ok(pron) = parse_pronunciation(&g.ph, &g.alphabet) {
+                assert!(!pron.is_empty(), "empty given pronunciation {g:?}");
+            }
+        }
     }
 });

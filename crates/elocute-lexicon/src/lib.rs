@@ -22,6 +22,6 @@ mod text;
 pub use dict::{Lexicon, Pron};
 pub use g2p::G2p;
 pub use numbers::{cardinal, ordinal, spoken_number, year};
-pub use phones::{Alphabet, Phone, CMU_PHONES};
+pub use phones::{parse_pronunciation, Alphabet, Phone, CMU_PHONES};
 pub use syllable::{spell_syllable, syllabify};
-pub use text::{normalize, RefWord};
+pub use text::{normalize, GivenPronunciation, RefWord};

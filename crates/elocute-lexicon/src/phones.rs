@@ -127,6 +127,192 @@ const IPA: [&str; 39] = [
     "j", "z", "ʒ",
 ];
 
+/// Read a pronunciation written in `alphabet` (as in SSML's
+/// `<phoneme alphabet="..." ph="...">`): `ipa`, `sapi` or `arpabet`
+/// (case-insensitive).
+///
+/// - `ipa`: symbols may run together (`təˈmɑːtoʊ`) or be spaced; the longest
+///   known symbol wins (`oʊ` before `o`). `ˈ` / `ˌ` give the next vowel primary
+///   / secondary stress; other vowels are unstressed when the text marks
+///   stress anywhere, else stressed, except `ə` and `ɚ`, which are always
+///   unstressed. Length marks, syllable dots and tie bars are ignored. Common
+///   broad variants are accepted: `r`, `g`, `ɜ`, `ɒ`, `ɐ`, `ɫ`, `e`, `o`, `a`,
+///   `ʧ`, `ʤ`, `ɾ` (as `t`).
+/// - `sapi`: space-separated SAPI phones (`t ax m aa t ow`); a `1` or `2`
+///   token gives the preceding vowel that stress.
+/// - `arpabet`: space-separated CMU phones with optional stress digits
+///   (`T AH0 M AA1 T OW2`).
+///
+/// An unknown alphabet or symbol, or an empty result, is an
+/// [`Error::Config`] naming it.
+///
+/// ```
+/// use elocute_lexicon::{parse_pronunciation, Alphabet};
+/// let spell = |p: &[elocute_lexicon::Phone]| {
+///     p.iter().map(|x| x.spell(Alphabet::Sapi)).collect::<Vec<_>>().join(" ")
+/// };
+/// let ipa = parse_pronunciation("təˈmɑːtoʊ", "ipa").unwrap();
+/// assert_eq!(spell(&ipa), "t ax m aa t ow");
+/// assert_eq!(ipa[3].stress, Some(1));
+/// assert_eq!(spell(&parse_pronunciation("t ax m aa 1 t ow", "SAPI").unwrap()), "t ax m aa t ow");
+/// let arpa = parse_pronunciation("T AH0 M AA1 T OW2", "arpabet").unwrap();
+/// assert_eq!(spell(&arpa), "t ax m aa t ow");
+/// assert_eq!(arpa[5].stress, Some(2));
+/// assert!(parse_pronunciation("tə#", "ipa").is_err());
+/// assert!(parse_pronunciation("t ax", "x-sampa").is_err());
+/// ```
+pub fn parse_pronunciation(ph: &str, alphabet: &str) -> Result<Vec<Phone>> {
+    let bad = |what: String| Error::Config(format!("pronunciation {ph:?} ({alphabet}): {what}"));
+    let mut out: Vec<Phone> = Vec::new();
+    match alphabet.trim().to_ascii_lowercase().as_str() {
+        "ipa" => {
+            let marked = ph.contains(['ˈ', 'ˌ', '\'', ',']);
+            let mut pending: Option<u8> = None;
+            // Length marks and tie bars go first so that `t͡ʃ` and `ɜːr` read as one phone.
+            let cleaned: String = ph
+                .chars()
+                .filter(|c| !matches!(c, 'ː' | 'ˑ' | ':' | '\u{361}' | '\u{35c}'))
+                .collect();
+            let mut rest = cleaned.trim();
+            while let Some(c) = rest.chars().next() {
+                if c.is_whitespace() || matches!(c, '.' | '‿' | '/' | '[' | ']') {
+                    rest = &rest[c.len_utf8()..];
+                    continue;
+                }
+                if matches!(c, 'ˈ' | '\'') {
+                    pending = Some(1);
+                    rest = &rest[c.len_utf8()..];
+                    continue;
+                }
+                if matches!(c, 'ˌ' | ',') {
+                    pending = Some(2);
+                    rest = &rest[c.len_utf8()..];
+                    continue;
+                }
+                let Some((sym, base)) = IPA_READ
+                    .iter()
+                    .filter(|(sym, _)| rest.starts_with(sym))
+                    .max_by_key(|(sym, _)| sym.len())
+                else {
+                    return Err(bad(format!("unknown IPA symbol {c:?}")));
+                };
+                rest = &rest[sym.len()..];
+                let mut p = Phone::parse(base)?;
+                if p.is_vowel() && !base.ends_with('0') {
+                    p.stress = Some(match pending.take() {
+                        Some(s) => s,
+                        None if marked => 0,
+                        None => 1,
+                    });
+                }
+                out.push(p);
+            }
+        }
+        "sapi" => {
+            for tok in ph.split_whitespace() {
+                if let (Some(last), "1" | "2") = (out.last_mut(), tok) {
+                    if last.is_vowel() {
+                        last.stress = Some(tok.as_bytes()[0] - b'0');
+                        continue;
+                    }
+                }
+                let t = tok.to_ascii_lowercase();
+                let base = match t.as_str() {
+                    "ax" => "AH0",
+                    "h" => "HH",
+                    _ => SAPI
+                        .iter()
+                        .position(|s| *s == t)
+                        .map(|i| CMU_PHONES[i])
+                        .ok_or_else(|| bad(format!("unknown SAPI phone {tok:?}")))?,
+                };
+                let mut p = Phone::parse(base)?;
+                if p.is_vowel() && base != "AH0" {
+                    p.stress = Some(1);
+                }
+                out.push(p);
+            }
+        }
+        "arpabet" | "cmu" => {
+            for tok in ph.split_whitespace() {
+                out.push(Phone::parse(tok).map_err(|_| bad(format!("unknown phone {tok:?}")))?);
+            }
+        }
+        other => {
+            return Err(bad(format!(
+                "unsupported alphabet {other:?} (ipa, sapi or arpabet)"
+            )))
+        }
+    }
+    if out.is_empty() {
+        return Err(bad("no phones".into()));
+    }
+    Ok(out)
+}
+
+/// IPA symbols read by [`parse_pronunciation`]: elocute's own spellings plus
+/// common broad-transcription variants. A `0` suffix marks an always
+/// unstressed vowel.
+const IPA_READ: &[(&str, &str)] = &[
+    ("ɑ", "AA"),
+    ("a", "AA"),
+    ("ɒ", "AA"),
+    ("æ", "AE"),
+    ("ʌ", "AH"),
+    ("ə", "AH0"),
+    ("ɐ", "AH0"),
+    ("ɔ", "AO"),
+    ("aʊ", "AW"),
+    ("aɪ", "AY"),
+    ("b", "B"),
+    ("tʃ", "CH"),
+    ("ʧ", "CH"),
+    ("d", "D"),
+    ("ð", "DH"),
+    ("ɛ", "EH"),
+    ("e", "EY"),
+    ("ɝ", "ER"),
+    ("ɜ", "ER"),
+    ("ɜɹ", "ER"),
+    ("ɜr", "ER"),
+    ("ɚ", "ER0"),
+    ("eɪ", "EY"),
+    ("f", "F"),
+    ("ɡ", "G"),
+    ("g", "G"),
+    ("h", "HH"),
+    ("ɪ", "IH"),
+    ("i", "IY"),
+    ("dʒ", "JH"),
+    ("ʤ", "JH"),
+    ("k", "K"),
+    ("l", "L"),
+    ("ɫ", "L"),
+    ("m", "M"),
+    ("n", "N"),
+    ("ŋ", "NG"),
+    ("oʊ", "OW"),
+    ("o", "OW"),
+    ("əʊ", "OW"),
+    ("ɔɪ", "OY"),
+    ("p", "P"),
+    ("ɹ", "R"),
+    ("r", "R"),
+    ("s", "S"),
+    ("ʃ", "SH"),
+    ("t", "T"),
+    ("ɾ", "T"),
+    ("θ", "TH"),
+    ("ʊ", "UH"),
+    ("u", "UW"),
+    ("v", "V"),
+    ("w", "W"),
+    ("j", "Y"),
+    ("z", "Z"),
+    ("ʒ", "ZH"),
+    ("ʍ", "W"),
+];
+
 /// CMUdict spelling: the base phone with its stress digit (`AH0`, `K`).
 ///
 /// ```
@@ -171,5 +357,51 @@ mod tests {
         assert_eq!(eh.spell(Alphabet::Ipa), "ɛ");
         assert_eq!(Phone::parse("R").unwrap().spell(Alphabet::Ipa), "ɹ");
         assert_eq!(Phone::parse("Y").unwrap().spell(Alphabet::Ipa), "j");
+    }
+
+    fn arpa(ph: &str, alphabet: &str) -> String {
+        let p = parse_pronunciation(ph, alphabet).unwrap();
+        p.iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn pronunciations_in_ipa_sapi_and_arpabet() {
+        // Stress marks set stress; without any mark every full vowel is stressed.
+        assert_eq!(arpa("həˈloʊ", "ipa"), "HH AH0 L OW1");
+        assert_eq!(arpa("hɛloʊ", "IPA"), "HH EH1 L OW1");
+        assert_eq!(arpa("ˌʌndɚˈstænd", "ipa"), "AH2 N D ER0 S T AE1 N D");
+        // Spaces, length marks, tie bars and broad variants.
+        assert_eq!(arpa("t͡ʃ ɜːr tʃ", "ipa"), "CH ER1 CH");
+        assert_eq!(arpa("ɡɑt gɒt", "ipa"), "G AA1 T G AA1 T");
+        assert_eq!(arpa("dʒʌdʒ", "ipa"), "JH AH1 JH");
+        assert_eq!(arpa("aɪ aʊ ɔɪ eɪ oʊ", "ipa"), "AY1 AW1 OY1 EY1 OW1");
+        // Every spelling elocute writes reads back as itself.
+        for (i, base) in CMU_PHONES.iter().enumerate() {
+            let p = Phone::parse(&format!("{base}1")).unwrap();
+            assert_eq!(
+                arpa(p.spell(Alphabet::Ipa), "ipa").trim_end_matches('1'),
+                *base,
+                "{i}"
+            );
+            assert_eq!(
+                arpa(p.spell(Alphabet::Sapi), "sapi").trim_end_matches('1'),
+                *base
+            );
+        }
+        assert_eq!(arpa("h ax l ow 1", "sapi"), "HH AH0 L OW1");
+        assert_eq!(arpa("hh ah0 l ow1", "arpabet"), "HH AH0 L OW1");
+        for (ph, alphabet, what) in [
+            ("tə#", "ipa", "unknown IPA symbol '#'"),
+            ("h ax q", "sapi", "unknown SAPI phone \"q\""),
+            ("HH QQ", "arpabet", "unknown phone \"QQ\""),
+            ("ˈ ː", "ipa", "no phones"),
+            ("t", "x-sampa", "unsupported alphabet \"x-sampa\""),
+        ] {
+            let e = parse_pronunciation(ph, alphabet).unwrap_err().to_string();
+            assert!(e.contains(what) && e.contains(ph), "{e}");
+        }
     }
 }

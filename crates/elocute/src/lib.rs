@@ -303,7 +303,9 @@ impl Assessor {
 
     /// The reference as the pipeline sees it: normalised words, their
     /// canonical pronunciations and model phone ids, and where punctuation
-    /// follows. Fails on an empty text or a word with no pronunciation.
+    /// follows. Fails on an empty text, a word with no pronunciation, or an
+    /// SSML `<phoneme>` whose `ph` does not parse. A `<phoneme>` element's
+    /// pronunciation replaces the lexicon's for the words it encloses.
     pub fn reference(&self, text: &str) -> Result<Reference> {
         let refs = elocute_lexicon::normalize(text);
         if refs.is_empty() {
@@ -316,7 +318,19 @@ impl Assessor {
             punct: Vec::with_capacity(refs.len()),
         };
         for w in refs {
-            let pron = self.lexicon.pronounce(&w.word)?;
+            let pron = match &w.given {
+                // An SSML <phoneme> in the text overrides every lexicon.
+                Some(g) => {
+                    elocute_lexicon::parse_pronunciation(&g.ph, &g.alphabet).map_err(|e| {
+                        let why = match e {
+                            Error::Config(m) => m,
+                            e => e.to_string(),
+                        };
+                        Error::Config(format!("ReferenceText: <phoneme> for {:?}: {why}", w.word))
+                    })?
+                }
+                None => self.lexicon.pronounce(&w.word)?,
+            };
             r.ids
                 .push(pron.iter().map(|p| self.phone_ids[p.id as usize]).collect());
             r.prons.push(pron);
