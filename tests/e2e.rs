@@ -447,6 +447,53 @@ fn an_ssml_phoneme_in_the_text_is_the_pronunciation_assessed() {
 }
 
 #[test]
+fn a_missing_final_phone_makes_the_word_a_mispronunciation() {
+    // The service leaves such words `None` (a common complaint): the word's score stays
+    // above 60 while one of its phonemes is near zero.
+    let dir = tmpdir("missing-phone");
+    let text = "She grows red tomatoes.";
+    let said_right = speak(&dir, "tomatoes", text, 140);
+    let dropped_z = speak(&dir, "tomato", "She grows red tomato.", 140);
+    let gop = Assessor::with_default_model().unwrap().without_scorer();
+    let floor = elocute::scenario("").unwrap().phoneme_error_threshold;
+    for a in [assessor(), &gop] {
+        let tomatoes = |wav| {
+            let r = a.assess_file(wav, &hundred(text)).unwrap();
+            r.nbest[0].words[3].clone()
+        };
+        let (right, wrong) = (tomatoes(&said_right), tomatoes(&dropped_z));
+        let z_score = |w: &elocute::Word| w.phonemes[6].pronunciation_assessment.accuracy_score;
+        eprintln!(
+            "tomatoes: said right {} ({}, /z/ {}), /z/ dropped {} ({}, /z/ {})",
+            right.pronunciation_assessment.accuracy_score,
+            right.pronunciation_assessment.error_type,
+            z_score(&right),
+            wrong.pronunciation_assessment.accuracy_score,
+            wrong.pronunciation_assessment.error_type,
+            z_score(&wrong)
+        );
+        assert_eq!(right.pronunciation_assessment.error_type, "None");
+        assert!(z_score(&wrong) + 40.0 < z_score(&right));
+        // The rule itself: a phoneme under the scenario's floor flags the word.
+        for w in [&right, &wrong] {
+            let worst = w
+                .phonemes
+                .iter()
+                .map(|p| p.pronunciation_assessment.accuracy_score)
+                .fold(f64::INFINITY, f64::min);
+            let flagged = w.pronunciation_assessment.error_type == "Mispronunciation";
+            assert!(flagged || worst >= floor, "{w:?}");
+        }
+    }
+    // The acoustic GOP hears the gap clearly (/z/ near 5): the word is flagged although
+    // its score (about 80) is well above the word threshold of 60.
+    let r = gop.assess_file(&dropped_z, &hundred(text)).unwrap();
+    let word = &r.nbest[0].words[3].pronunciation_assessment;
+    assert!(word.accuracy_score >= 70.0, "{word:?}");
+    assert_eq!(word.error_type, "Mispronunciation");
+}
+
+#[test]
 fn numbers_in_the_reference_are_read_as_words() {
     let dir = tmpdir("numbers");
     let wav = speak(&dir, "cats", "I have three cats and twenty five dogs.", 150);
@@ -746,19 +793,48 @@ fn a_dropped_word_is_an_omission_with_miscue_only() {
 #[test]
 fn scenario_id_selects_a_scoring_profile() {
     let dir = tmpdir("scenario");
-    let wav = speak(&dir, "rod", "I like rod apples and green pears.", 140);
     let text = "I like red apples and green pears.";
-    // The thresholds are what is tested: on the acoustic GOP, which flags this substitution.
+    // Readings with mistakes of several sizes, so that the profiles' thresholds matter.
+    let readings = [
+        (
+            speak(&dir, "rod", "I like rod apples and green pears.", 140),
+            text,
+        ),
+        (
+            speak(&dir, "rod-fast", "I like rod apples and green pears.", 200),
+            text,
+        ),
+        (speak(&dir, "fox", FOX, 140), FOX),
+    ];
+    // The thresholds are what is tested: on the acoustic GOP, which spreads its scores.
     let gop = Assessor::with_default_model().unwrap().without_scorer();
     let flagged = |id: &str| {
-        let mut c = hundred(text);
-        c.scenario_id = id.into();
-        let r = gop.assess_file(&wav, &c).unwrap();
-        r.nbest[0]
-            .words
-            .iter()
-            .filter(|w| w.pronunciation_assessment.error_type == "Mispronunciation")
-            .count()
+        let profile = elocute::scenario(id).unwrap();
+        let mut n = 0;
+        for (wav, text) in &readings {
+            let mut c = hundred(text);
+            c.scenario_id = id.into();
+            for w in &gop.assess_file(wav, &c).unwrap().nbest[0].words {
+                let worst = w
+                    .phonemes
+                    .iter()
+                    .map(|p| p.pronunciation_assessment.accuracy_score)
+                    .fold(f64::INFINITY, f64::min);
+                let a = &w.pronunciation_assessment;
+                // Rounded scores in the output: stay off the exact thresholds.
+                let by_rule = a.accuracy_score < profile.mispronunciation_threshold - 0.5
+                    || worst < profile.phoneme_error_threshold - 0.5;
+                let clear = a.accuracy_score > profile.mispronunciation_threshold + 0.5
+                    && worst > profile.phoneme_error_threshold + 0.5;
+                let is = a.error_type == "Mispronunciation";
+                assert!(
+                    (by_rule && is) || (clear && !is) || !(by_rule || clear),
+                    "{id}: {w:?}"
+                );
+                n += usize::from(is);
+            }
+        }
+        n
     };
     let (lenient, default, strict) = (flagged("lenient"), flagged(""), flagged("strict"));
     assert!(
@@ -767,7 +843,7 @@ fn scenario_id_selects_a_scoring_profile() {
     );
     let mut c = hundred(text);
     c.scenario_id = "00000000-0000-0000-0000-000000000000".into();
-    let e = assessor().assess_file(&wav, &c).unwrap_err();
+    let e = assessor().assess_file(&readings[0].0, &c).unwrap_err();
     assert!(
         matches!(e, Error::Config(_)) && e.to_string().contains("ScenarioId"),
         "{e}"

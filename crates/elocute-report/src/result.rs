@@ -378,10 +378,17 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
             let ws = &s.words[w];
             let acc = z(ws.accuracy);
             let wp = input.prosody.and_then(|p| p.words.get(w));
+            let word_phones: Vec<&PhoneScore> = phones.by_ref().take(pron.len()).collect();
+            let worst_phone = word_phones
+                .iter()
+                .map(|p| z(p.accuracy))
+                .fold(f64::INFINITY, f64::min);
             // With miscue, a word the aligner skipped (no frames) was omitted.
             let error = if silent || (c.enable_miscue && ws.end <= ws.start) {
                 "Omission"
-            } else if acc < input.scenario.mispronunciation_threshold {
+            } else if acc < input.scenario.mispronunciation_threshold
+                || worst_phone < input.scenario.phoneme_error_threshold
+            {
                 "Mispronunciation"
             } else {
                 wp.and_then(|p| p.break_errors.first().copied().filter(|e| *e != "None"))
@@ -422,7 +429,6 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
                 }),
                 _ => None,
             };
-            let word_phones: Vec<&PhoneScore> = phones.by_ref().take(pron.len()).collect();
             let mut phonemes = Vec::new();
             if c.granularity == Granularity::Phoneme {
                 for (ph, ps) in pron.iter().zip(&word_phones) {

@@ -14,6 +14,10 @@ pub struct Scenario {
     pub description: String,
     /// A word whose AccuracyScore (0-100) is below this is a `Mispronunciation`.
     pub mispronunciation_threshold: f64,
+    /// A word with a phoneme whose AccuracyScore (0-100) is below this is a
+    /// `Mispronunciation` too, whatever the word's score: a phone missed or
+    /// replaced (the service leaves such words `None`, a common complaint).
+    pub phoneme_error_threshold: f64,
     /// Break and monotone confidences at or above this become error types.
     pub prosody_error_threshold: f64,
 }
@@ -59,6 +63,7 @@ mod tests {
         assert!(t.contains_key(""));
         for s in t.values() {
             assert!((0.0..=100.0).contains(&s.mispronunciation_threshold));
+            assert!(s.phoneme_error_threshold < s.mispronunciation_threshold);
             assert!((0.0..=1.0).contains(&s.prosody_error_threshold));
         }
     }

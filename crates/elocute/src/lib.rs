@@ -27,8 +27,10 @@ pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
 pub use elocute_lexicon::{Alphabet, Lexicon};
 pub use elocute_model::{AcousticModel, Model, ModelConfig, OutputKind};
 pub use elocute_report::{
-    to_rest, AssessmentResult, Dimension, GradingSystem, Granularity,
-    PronunciationAssessmentConfig, RecognitionStatus, RestFormat,
+    scenario, to_rest, AssessmentResult, BreakFeedback, Confidence, Dimension, Feedback,
+    GradingSystem, Granularity, IntonationFeedback, MonotoneFeedback, NBest, NBestPhoneme, Phoneme,
+    PhonemeAssessment, PronunciationAssessmentConfig, ProsodyFeedback, RecognitionStatus,
+    RestFormat, Scenario, Syllable, TextAssessment, Word, WordAssessment,
 };
 pub use elocute_score::features::{ScorerInput, FEATURE_VERSION, PHONE_FEATURES};
 pub use elocute_score::{ScoreOptions, UtteranceScore};
