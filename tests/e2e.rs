@@ -708,6 +708,12 @@ fn an_extra_word_is_an_insertion_with_miscue_only() {
     assert!(words[i - 1].offset + words[i - 1].duration <= w.offset);
     assert!(w.offset + w.duration <= words[i + 1].offset);
     assert!(!w.phonemes.is_empty() && !w.word.is_empty());
+    // The recognised text has the inserted word where it was said.
+    assert_eq!(
+        r.nbest[0].lexical,
+        format!("the cat sat {} on the mat", w.word),
+        "{kinds:?}"
+    );
     // Inserted speech is not a reference word: the others are all there, none omitted.
     let reference: Vec<_> = kinds
         .iter()
@@ -729,6 +735,7 @@ fn an_extra_word_is_an_insertion_with_miscue_only() {
         .map(|w| w.word.as_str())
         .collect();
     assert_eq!(said, ["the", "cat", "sat", "on", "the", "mat"]);
+    assert_eq!(plain.nbest[0].lexical, "the cat sat on the mat");
 }
 
 #[test]
@@ -758,6 +765,13 @@ fn a_dropped_word_is_an_omission_with_miscue_only() {
         errors.iter().filter(|e| e.1 == "Omission").count(),
         1,
         "{errors:?}"
+    );
+    // The recognised text leaves the omitted word out; without miscue it is the reference.
+    assert_eq!(r.nbest[0].lexical, "the brown fox jumps over the lazy dog");
+    let plain = assessor().assess_file(&dropped, &hundred(FOX)).unwrap();
+    assert_eq!(
+        plain.nbest[0].lexical,
+        "the quick brown fox jumps over the lazy dog"
     );
     let quick = &r.nbest[0].words[1];
     assert_eq!(

@@ -85,7 +85,9 @@ pub struct AssessmentResult {
 pub struct NBest {
     /// 0-1: how well the audio matches the reference text.
     pub confidence: f64,
-    /// Lower-case words, space separated.
+    /// Lower-case words, space separated: the reference's, or with
+    /// `EnableMiscue` the words heard (omitted words left out, inserted words
+    /// in), as the service's recognised text.
     pub lexical: String,
     /// Inverse-text-normalised form (as `Lexical` for a reading).
     #[serde(rename = "ITN")]
@@ -502,7 +504,11 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
         (Some(a), Some(b)) if !silent => (a.start, b.end),
         _ => (0, 0),
     };
-    let lexical = input.words.join(" ");
+    let lexical = if c.enable_miscue && !silent {
+        heard_words(&input, c.phoneme_alphabet)
+    } else {
+        input.words.join(" ")
+    };
     AssessmentResult {
         id: input.id.to_string(),
         recognition_status: status,
@@ -532,6 +538,27 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
 
 /// An `Insertion` entry: the word heard (or its phones between slashes
 /// when it is no lexicon word), accuracy 0, and its phones at Phoneme granularity.
+/// With miscue, what was heard, as the service's recognised text is: the
+/// reference words not omitted and the inserted words (by their `Word`), in
+/// time order.
+fn heard_words(input: &ReportInput<'_>, alphabet: Alphabet) -> String {
+    let mut heard: Vec<(usize, String)> = input
+        .words
+        .iter()
+        .zip(&input.scores.words)
+        .filter(|(_, ws)| ws.end > ws.start)
+        .map(|(w, ws)| (ws.start, w.clone()))
+        .collect();
+    for ins in input.insertions {
+        heard.push((
+            ins.start,
+            inserted_word(ins, alphabet, Granularity::Word, &|_| 0).word,
+        ));
+    }
+    heard.sort_by_key(|h| h.0);
+    heard.into_iter().map(|h| h.1).collect::<Vec<_>>().join(" ")
+}
+
 fn inserted_word(
     ins: &InsertedWord,
     alphabet: Alphabet,
