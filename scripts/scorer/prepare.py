@@ -13,6 +13,10 @@ DIR/subst.tsv       600 so762 and 600 TTS readings whose text has one word swapp
                     word that differs from it in exactly one phone (`SUB-<k>-<i>-<id>`: word k,
                     its phone i differs and is scored 0, the word low, the rest as said), so that one
                     wrong phone in otherwise clean (also synthetic) speech costs that word
+                    With --missing N (default 0, not used for the shipped scorers: scripts/scorer/
+                    README.md), also up to N so762 and N TTS readings whose text has one word swapped for a
+                    word with one phone more (`cat` -> `cats`, `like` -> `likes`), same id scheme: the
+                    phone the reading lacks is scored 0, so that a dropped phone costs the word too
 DIR/lexicon.txt     the corpus's canonical pronunciation of each train word first
                     (scripts/so762/make_manifest.py --lexicon-out)
 
@@ -40,8 +44,8 @@ def cmudict_path():
     return found[0]
 
 
-def minimal_pairs(lexicon_paths):
-    """word -> [(other word, index of the phone that differs)], stress ignored, first pronunciations."""
+def read_prons(lexicon_paths):
+    """word -> phones (stress ignored), first pronunciations; later files (the corpus lexicon) win."""
     pron = {}
     for path in lexicon_paths:
         for line in open(path, encoding="utf-8", errors="replace"):
@@ -49,7 +53,12 @@ def minimal_pairs(lexicon_paths):
             if len(parts) < 2 or "(" in parts[0] or not parts[0].replace("'", "").isalpha():
                 continue
             w = parts[0].lower()
-            pron[w] = tuple(p.rstrip("012") for p in parts[1:])  # later files (the corpus lexicon) win
+            pron[w] = tuple(p.rstrip("012") for p in parts[1:])
+    return pron
+
+
+def minimal_pairs(pron):
+    """word -> [(other word, index of the phone that differs)]."""
     by_pattern = {}
     for w, ph in pron.items():
         for i in range(len(ph)):
@@ -62,6 +71,24 @@ def minimal_pairs(lexicon_paths):
         if out:
             pairs[w] = sorted(out)
     return pairs
+
+
+def one_phone_more(pron):
+    """word -> [(longer word, index of its phone the word lacks)]: `cat` -> (`cats`, 3)."""
+    by_phones = {}
+    for w, ph in pron.items():
+        by_phones.setdefault(ph, []).append(w)
+    pairs = {}
+    for o, ph in pron.items():
+        for i in range(len(ph)):
+            shorter = ph[:i] + ph[i + 1:]
+            if not shorter:
+                continue
+            for w in by_phones.get(shorter, []):
+                # One entry per longer word: the first index that explains it (cats: 3).
+                if all(x != o for x, _ in pairs.get(w, [])):
+                    pairs.setdefault(w, []).append((o, i))
+    return {w: sorted(v) for w, v in pairs.items()}
 
 
 def substitute(text, pairs, rng):
@@ -84,6 +111,7 @@ def main():
     ap.add_argument("--tts-count", type=int, default=800)
     ap.add_argument("--tts-mismatch", type=int, default=400)
     ap.add_argument("--subst", type=int, default=600, help="substituted-word rows per source (so762, TTS)")
+    ap.add_argument("--missing", type=int, default=0, help="one-phone-more word rows per source (so762, TTS); 0 = none")
     ap.add_argument("--seed", type=int, default=762)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -111,8 +139,10 @@ def main():
             # Wrong texts for native audio too: otherwise "sounds synthetic" would mean "scores high".
             for r in wrong:
                 f.write(f"MM-TTS-{r[0]}\t{r[1]}\t{rng.choice(rows)[2]}\n")
-    pairs = minimal_pairs([cmudict_path(), os.path.join(a.out, "lexicon.txt")])
-    n_sub = 0
+    pron = read_prons([cmudict_path(), os.path.join(a.out, "lexicon.txt")])
+    pairs = minimal_pairs(pron)
+    n_sub = n_missing = 0
+    used = set()
     with open(os.path.join(a.out, "subst.tsv"), "w", encoding="utf-8") as f:
         sources = [rows]
         if a.tts:
@@ -122,8 +152,17 @@ def main():
                 sub = substitute(text, pairs, rng)
                 if sub:
                     f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")
+                    used.add(f"SUB-{sub[1]}-{sub[2]}-{utt}")
                     n_sub += 1
-    print(f"prepare.py: {n_sub} substituted-word rows", file=sys.stderr)
+        # After the substitutions, so that their rows (and the random draws) stay as they were.
+        longer = one_phone_more(pron)
+        for src in sources:
+            for utt, wav, text in rng.sample(src, min(a.missing, len(src))):
+                sub = substitute(text, longer, rng)
+                if sub and f"SUB-{sub[1]}-{sub[2]}-{utt}" not in used:
+                    f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")
+                    n_missing += 1
+    print(f"prepare.py: {n_sub} substituted-word rows, {n_missing} one-phone-more rows", file=sys.stderr)
     print(f"prepare.py: {len(rows)} so762, {len(picked)} mismatched"
           + (f", {len(right)} + {len(wrong)} mismatched TTS" if a.tts else "") + f" rows in {a.out}", file=sys.stderr)
 
