@@ -13,10 +13,10 @@ DIR/subst.tsv       600 so762 and 600 TTS readings whose text has one word swapp
                     word that differs from it in exactly one phone (`SUB-<k>-<i>-<id>`: word k,
                     its phone i differs and is scored 0, the word low, the rest as said), so that one
                     wrong phone in otherwise clean (also synthetic) speech costs that word
-                    With --missing N (default 0, not used for the shipped scorers: scripts/scorer/
-                    README.md), also up to N so762 and N TTS readings whose text has one word swapped for a
-                    word with one phone more (`cat` -> `cats`, `like` -> `likes`), same id scheme: the
-                    phone the reading lacks is scored 0, so that a dropped phone costs the word too
+                    Then up to 600 TTS readings (--missing; --missing-so762 adds so762 ones, default 0)
+                    whose text has one word swapped for a word with one phone more (`cat` -> `cats`),
+                    same id scheme: the phone the reading lacks is scored 0, so that a dropped phone
+                    costs the word too
 DIR/lexicon.txt     the corpus's canonical pronunciation of each train word first
                     (scripts/so762/make_manifest.py --lexicon-out)
 
@@ -111,7 +111,8 @@ def main():
     ap.add_argument("--tts-count", type=int, default=800)
     ap.add_argument("--tts-mismatch", type=int, default=400)
     ap.add_argument("--subst", type=int, default=600, help="substituted-word rows per source (so762, TTS)")
-    ap.add_argument("--missing", type=int, default=0, help="one-phone-more word rows per source (so762, TTS); 0 = none")
+    ap.add_argument("--missing", type=int, default=600, help="one-phone-more word rows on TTS audio (0 = none)")
+    ap.add_argument("--missing-so762", type=int, default=0, help="one-phone-more word rows on so762 audio")
     ap.add_argument("--seed", type=int, default=762)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -157,7 +158,8 @@ def main():
         # After the substitutions, so that their rows (and the random draws) stay as they were.
         longer = one_phone_more(pron)
         for src in sources:
-            for utt, wav, text in rng.sample(src, min(a.missing, len(src))):
+            n = a.missing_so762 if src is rows else a.missing
+            for utt, wav, text in rng.sample(src, min(n, len(src))):
                 sub = substitute(text, longer, rng)
                 if sub and f"SUB-{sub[1]}-{sub[2]}-{utt}" not in used:
                     f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")

@@ -12,7 +12,8 @@
 # Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
 # TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
 # default ../data/scorer/<model name>), EPOCHS (15), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
-# (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them).
+# (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them),
+# PREPARE_ARGS (extra prepare.py options, e.g. "--missing 300").
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -31,7 +32,8 @@ py="$repo/.venv-train/bin/python"
 mkdir -p "$data"
 tts_arg=()
 [ -f "$tts" ] && tts_arg=(--tts "$tts")
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}"
+# shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" ${PREPARE_ARGS:-}
 cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
   $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") > "$data/all.tsv"
 # --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
