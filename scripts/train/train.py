@@ -79,6 +79,10 @@ def main():
     # which is what the GOP needs from them (the annotators said that phone was not what was heard)
     ap.add_argument("--neg-weight", type=float, default=0.0)
     ap.add_argument("--neg-below", type=float, default=1.5)
+    # Graded targets: frames of phones the experts scored s < 2.0 (0 to 1.9) train P(canonical)
+    # towards s / 2 (binary cross-entropy, weight --graded-weight), so that the posterior, and with it
+    # the GOP, is graded like the experts' scores instead of only "right" vs "wrong".
+    ap.add_argument("--graded-weight", type=float, default=0.0)
     ap.add_argument("--val-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)
     args = ap.parse_args()
@@ -114,11 +118,17 @@ def main():
         t[m] = lab[m]
         return t
 
-    # so762 crops carry both targets, stacked as [2, T]: row 0 positive, row 1 negative
-    pools = [[(f, np.stack([target(l, s, "good"), neg(l, s)])) for _, f, l, s in so_train]]
+    def graded(lab, fs):
+        """[2, T]: canonical label on frames of phones scored 0 <= s < 2.0 (else -100), and round(100 s)."""
+        m = (fs >= 0) & (fs < 2.0)
+        return np.stack([np.where(m, lab, -100), np.where(m, np.rint(100 * fs), -100).astype(np.int64)])
+
+    # so762 crops carry all targets, stacked as [4, T]: row 0 positive, row 1 negative, rows 2-3 graded
+    pools = [[(f, np.concatenate([np.stack([target(l, s, "good"), neg(l, s)]), graded(l, s)]))
+              for _, f, l, s in so_train]]
     weights = [1.0]
     if tts:
-        pools.append([(f, np.stack([l, np.full_like(l, -100)])) for _, f, l, _ in tts])
+        pools.append([(f, np.concatenate([l[None], np.full((3, len(l)), -100, np.int64)])) for _, f, l, _ in tts])
         weights = [1 - args.tts_weight, args.tts_weight]
     val = [(f, target(l, s, "good")) for _, f, l, s in so_val]  # [T] targets
     print(f"train: so762 train {len(so_train)} utts, val {len(so_val)} utts "
@@ -200,7 +210,7 @@ def main():
             ys.append(t)
         L = max(len(x) for x in xs)
         X = np.zeros((len(xs), L, 80), np.float32)
-        Y = np.full((len(xs), 2, L), -100, np.int64)
+        Y = np.full((len(xs), 4, L), -100, np.int64)
         for i, (x, y) in enumerate(zip(xs, ys)):
             X[i, :len(x)] = x
             Y[i, :, :y.shape[1]] = y
@@ -240,6 +250,15 @@ def main():
                 # -log(1 - p), computed stably from log p
                 nl = -torch.log(-torch.expm1(lp[m].clamp(max=-1e-4)))
                 loss = loss + args.neg_weight * nl.sum() / (Y[:, 0] >= 0).sum().clamp(min=1)
+        if args.graded_weight > 0:
+            yg = Y[:, 2]
+            m = yg >= 0
+            if m.any():
+                lp = F.log_softmax(logits, dim=1).gather(1, yg.clamp(min=0)[:, None])[:, 0][m]
+                q = Y[:, 3][m].float() / 200.0
+                l1p = torch.log(-torch.expm1(lp.clamp(max=-1e-4)))  # log(1 - p)
+                gl = -(q * lp + (1 - q) * l1p)
+                loss = loss + args.graded_weight * gl.sum() / (Y[:, 0] >= 0).sum().clamp(min=1)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
