@@ -142,28 +142,29 @@ def main():
                 f.write(f"MM-TTS-{r[0]}\t{r[1]}\t{rng.choice(rows)[2]}\n")
     pron = read_prons([cmudict_path(), os.path.join(a.out, "lexicon.txt")])
     pairs = minimal_pairs(pron)
-    n_sub = n_missing = 0
     used = set()
+
+    def write_swaps(f, src, n, table):
+        """Up to n readings of src with one word swapped through table; returns the rows written."""
+        count = 0
+        for utt, wav, text in rng.sample(src, min(n, len(src))):
+            sub = substitute(text, table, rng)
+            rid = sub and f"SUB-{sub[1]}-{sub[2]}-{utt}"
+            if sub and rid not in used:
+                f.write(f"{rid}\t{wav}\t{sub[0]}\n")
+                used.add(rid)
+                count += 1
+        return count
+
     with open(os.path.join(a.out, "subst.tsv"), "w", encoding="utf-8") as f:
         sources = [rows]
         if a.tts:
             sources.append([r[:3] for r in right])
-        for src in sources:
-            for utt, wav, text in rng.sample(src, min(a.subst, len(src))):
-                sub = substitute(text, pairs, rng)
-                if sub:
-                    f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")
-                    used.add(f"SUB-{sub[1]}-{sub[2]}-{utt}")
-                    n_sub += 1
+        n_sub = sum(write_swaps(f, src, a.subst, pairs) for src in sources)
         # After the substitutions, so that their rows (and the random draws) stay as they were.
         longer = one_phone_more(pron)
-        for src in sources:
-            n = a.missing_so762 if src is rows else a.missing
-            for utt, wav, text in rng.sample(src, min(n, len(src))):
-                sub = substitute(text, longer, rng)
-                if sub and f"SUB-{sub[1]}-{sub[2]}-{utt}" not in used:
-                    f.write(f"SUB-{sub[1]}-{sub[2]}-{utt}\t{wav}\t{sub[0]}\n")
-                    n_missing += 1
+        n_missing = sum(write_swaps(f, src, a.missing_so762 if src is rows else a.missing, longer)
+                        for src in sources)
     print(f"prepare.py: {n_sub} substituted-word rows, {n_missing} one-phone-more rows", file=sys.stderr)
     print(f"prepare.py: {len(rows)} so762, {len(picked)} mismatched"
           + (f", {len(right)} + {len(wrong)} mismatched TTS" if a.tts else "") + f" rows in {a.out}", file=sys.stderr)
