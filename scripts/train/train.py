@@ -235,6 +235,12 @@ def main():
         model.train()
         return c / max(n, 1)
 
+    def canonical(logp, y):
+        """log P(canonical), log(1 - P(canonical)) and the mask, on the frames where y is set."""
+        m = y >= 0
+        lp = logp.gather(1, y.clamp(min=0)[:, None])[:, 0][m]
+        return lp, torch.log(-torch.expm1(lp.clamp(max=-1e-4))), m  # log(1 - p) stably from log p
+
     t0 = time.time()
     model.train()
     run_loss = 0.0
@@ -242,23 +248,17 @@ def main():
         X, Y = batch()
         logits = model.forward_batch(X)
         loss = F.cross_entropy(logits, Y[:, 0], ignore_index=-100, label_smoothing=args.smooth)
+        logp = F.log_softmax(logits, dim=1) if args.neg_weight > 0 or args.graded_weight > 0 else None
+        n_pos = (Y[:, 0] >= 0).sum().clamp(min=1)  # the extra losses are per trained frame too
         if args.neg_weight > 0:
-            yn = Y[:, 1]
-            m = yn >= 0
+            _, l1p, m = canonical(logp, Y[:, 1])
             if m.any():
-                lp = F.log_softmax(logits, dim=1).gather(1, yn.clamp(min=0)[:, None])[:, 0]
-                # -log(1 - p), computed stably from log p
-                nl = -torch.log(-torch.expm1(lp[m].clamp(max=-1e-4)))
-                loss = loss + args.neg_weight * nl.sum() / (Y[:, 0] >= 0).sum().clamp(min=1)
+                loss = loss + args.neg_weight * (-l1p).sum() / n_pos
         if args.graded_weight > 0:
-            yg = Y[:, 2]
-            m = yg >= 0
+            lp, l1p, m = canonical(logp, Y[:, 2])
             if m.any():
-                lp = F.log_softmax(logits, dim=1).gather(1, yg.clamp(min=0)[:, None])[:, 0][m]
                 q = Y[:, 3][m].float() / 200.0
-                l1p = torch.log(-torch.expm1(lp.clamp(max=-1e-4)))  # log(1 - p)
-                gl = -(q * lp + (1 - q) * l1p)
-                loss = loss + args.graded_weight * gl.sum() / (Y[:, 0] >= 0).sum().clamp(min=1)
+                loss = loss + args.graded_weight * (-(q * lp + (1 - q) * l1p)).sum() / n_pos
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
