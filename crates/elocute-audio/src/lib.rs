@@ -90,6 +90,58 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
     read_wav_bounded(reader, limits, None)
 }
 
+/// Read a WAV held in memory (for example a request body). The buffer's real
+/// length bounds the audio whatever the header claims, as for files: clients
+/// that stream a recording while it is made leave placeholder sizes.
+///
+/// ```
+/// let mut wav = Vec::new();
+/// wav.extend_from_slice(b"RIFF\xff\xff\xff\xffWAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\xff\xff\xff\xff");
+/// wav.extend(std::iter::repeat([0x00u8, 0x10]).take(1600).flatten());
+/// let samples = elocute_audio::read_wav_bytes(&wav, Default::default()).unwrap();
+/// assert_eq!(samples.len(), 1600);
+/// ```
+pub fn read_wav_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
+    read_wav_bounded(
+        std::io::Cursor::new(bytes),
+        limits,
+        Some(bytes.len() as u64),
+    )
+}
+
+/// Read headerless little-endian 16-bit PCM (what the REST API's
+/// `Content-Type: audio/wav; codecs=audio/pcm; samplerate=16000` also
+/// carries when a client streams raw samples) and return 16 kHz mono.
+///
+/// ```
+/// let pcm: Vec<u8> = (0..3200i16).flat_map(|i| (i % 100 * 50).to_le_bytes()).collect();
+/// let mono = elocute_audio::read_pcm16(&pcm, 2, 16_000, Default::default()).unwrap();
+/// assert_eq!(mono.len(), 1600);
+/// assert!(elocute_audio::read_pcm16(&[], 1, 16_000, Default::default()).is_err());
+/// ```
+pub fn read_pcm16(
+    bytes: &[u8],
+    channels: usize,
+    sample_rate: u32,
+    limits: AudioLimits,
+) -> Result<Vec<f32>> {
+    if channels == 0 || !RATES.contains(&sample_rate) {
+        return Err(Error::UnsupportedAudio {
+            path: None,
+            message: format!("{channels} channels at {sample_rate} Hz"),
+        });
+    }
+    limits.check(bytes.len() / 2 / channels, sample_rate)?;
+    let samples: Vec<f32> = bytes
+        .chunks_exact(2)
+        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+        .collect();
+    if samples.len() < channels {
+        return Err(Error::EmptyAudio { path: None });
+    }
+    to_16k_mono(&samples, channels, sample_rate)
+}
+
 fn read_wav_bounded<R: Read>(
     reader: R,
     limits: AudioLimits,

@@ -3,7 +3,8 @@
 //! `elocute assess` scores one recording and prints the Azure-compatible JSON;
 //! `elocute batch` scores a manifest in parallel into JSON Lines;
 //! `elocute features` writes the learned scorer's input rows of a manifest
-//! (for training a scorer, see `scripts/scorer/`).
+//! (for training a scorer, see `scripts/scorer/`);
+//! `elocute serve` answers the Azure Speech REST short-audio protocol on a local port.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,35 @@ enum Command {
     /// line of a manifest into JSON Lines, for training and studying scorers.
     /// Output lines are `{"id":…,"words":…,"phones":…,"features":…}` or `{"id":…,"error":"…"}`.
     Features(ManifestArgs),
+    /// Serve the Azure Speech REST short-audio protocol on a local port: POST a WAV to
+    /// /speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed
+    /// with a base64 Pronunciation-Assessment header and get the service's JSON back.
+    Serve(ServeArgs),
+}
+
+/// `elocute serve`'s settings.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (0.0.0.0 to accept other machines).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one; the address is printed on standard error).
+    #[arg(long, default_value_t = 5000)]
+    port: u16,
+    /// Requests assessed at once (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Require this key in Ocp-Apim-Subscription-Key (or Authorization: Bearer); default: any.
+    #[arg(long)]
+    api_key: Option<String>,
+    /// Longest recording accepted, in seconds (the service's REST limit is 60).
+    #[arg(long, default_value_t = 60.0)]
+    max_seconds: f64,
+    /// No log line per request.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    engine: Engine,
 }
 
 /// A manifest run over a thread pool.
@@ -86,26 +116,52 @@ impl Format {
     }
 }
 
+/// The model, lexicon and scorer an assessor is built from.
 #[derive(Args)]
-struct Common {
-    /// PronunciationAssessmentConfig as JSON text or a JSON file.
-    #[arg(long)]
-    config: Option<String>,
+struct Engine {
     /// Extra pronunciations in CMUdict format; they replace CMUdict's for the words they list.
     #[arg(long)]
     lexicon: Vec<PathBuf>,
     /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v4).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Score with the acoustic model's GOP alone, ignoring the model folder's learned scorer.
+    #[arg(long)]
+    no_scorer: bool,
+}
+
+impl Engine {
+    fn assessor(&self, limits: AudioLimits) -> Result<Assessor, Error> {
+        let mut lexicon = Lexicon::cmudict();
+        for f in &self.lexicon {
+            lexicon.load_file(f)?;
+        }
+        let dir = self
+            .model
+            .clone()
+            .unwrap_or_else(elocute::default_model_dir);
+        let assessor = Assessor::new(dir, lexicon)?.with_limits(limits);
+        Ok(if self.no_scorer {
+            assessor.without_scorer()
+        } else {
+            assessor
+        })
+    }
+}
+
+#[derive(Args)]
+struct Common {
+    /// PronunciationAssessmentConfig as JSON text or a JSON file.
+    #[arg(long)]
+    config: Option<String>,
+    #[command(flatten)]
+    engine: Engine,
     /// Output layout: the Speech SDK's JSON, or the REST API's (`rest` = format=detailed, `rest-simple` = format=simple).
     #[arg(long, value_enum, default_value_t = Format::Sdk)]
     format: Format,
     /// Longest recording accepted, in seconds.
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
-    /// Score with the acoustic model's GOP alone, ignoring the model folder's learned scorer.
-    #[arg(long)]
-    no_scorer: bool,
 }
 
 impl Common {
@@ -129,20 +185,7 @@ impl Common {
     }
 
     fn assessor(&self) -> Result<Assessor, Error> {
-        let mut lexicon = Lexicon::cmudict();
-        for f in &self.lexicon {
-            lexicon.load_file(f)?;
-        }
-        let dir = self
-            .model
-            .clone()
-            .unwrap_or_else(elocute::default_model_dir);
-        let assessor = Assessor::new(dir, lexicon)?.with_limits(self.limits());
-        Ok(if self.no_scorer {
-            assessor.without_scorer()
-        } else {
-            assessor
-        })
+        self.engine.assessor(self.limits())
     }
 
     fn limits(&self) -> AudioLimits {
@@ -163,6 +206,7 @@ fn main() -> ExitCode {
         } => assess(&audio, text, &common, pretty),
         Command::Batch(args) => batch(&args, run_item),
         Command::Features(args) => batch(&args, features_item),
+        Command::Serve(args) => serve(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -207,6 +251,31 @@ fn assess(
         }),
         Ok(()) => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
+    let limits = AudioLimits {
+        max_seconds: Some(args.max_seconds),
+    };
+    let assessor = args.engine.assessor(limits)?;
+    let model = assessor.model().config().name.clone();
+    let options = elocute_server::ServiceOptions {
+        api_key: args.api_key.clone(),
+        limits,
+        ..Default::default()
+    };
+    let service = elocute_server::Service::new(assessor, options);
+    let server = elocute_server::Server::bind(&format!("{}:{}", args.host, args.port), service)?;
+    let server = if args.quiet { server.quiet() } else { server };
+    let workers = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    eprintln!(
+        "elocute serve: listening on http://{} (model {model}, {workers} workers)",
+        server.local_addr()
+    );
+    server.run(workers);
+    Ok(ExitCode::SUCCESS)
 }
 
 struct Item {

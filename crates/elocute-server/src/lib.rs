@@ -1,0 +1,321 @@
+//! A local HTTP server that speaks the Azure Speech REST short-audio
+//! protocol, with elocute's offline pronunciation assessment behind it.
+//!
+//! An app that POSTs a recording to the cloud's
+//! `/speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed`
+//! with a base64 `Pronunciation-Assessment` header can point the same
+//! request at this server and read the same JSON back:
+//!
+//! ```no_run
+//! use elocute_server::{Server, Service, ServiceOptions};
+//!
+//! let assessor = elocute::Assessor::with_default_model()?;
+//! let service = Service::new(assessor, ServiceOptions::default());
+//! let server = Server::bind("127.0.0.1:5000", service)?;
+//! eprintln!("listening on http://{}", server.local_addr());
+//! server.run(2); // two requests assessed at a time; returns after shutdown()
+//! # Ok::<(), elocute::Error>(())
+//! ```
+//!
+//! The protocol (routes, query, headers) is in [`protocol`]; [`Service`]
+//! answers one request without any socket, and [`Server`] runs it over HTTP.
+
+pub mod protocol;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use elocute::{Assessor, AudioLimits, Error};
+use protocol::{AudioEncoding, HttpError, Reply, Request, Route};
+use serde_json::json;
+
+/// Settings of a [`Service`].
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// When set, requests must carry it as `Ocp-Apim-Subscription-Key` or
+    /// `Authorization: Bearer`; when `None` (the default), any key or none is accepted.
+    pub api_key: Option<String>,
+    /// Longest recording accepted; the service's REST limit of 60 s by default.
+    pub limits: AudioLimits,
+    /// Largest request body read, in bytes (default 64 MiB: 60 s of 48 kHz
+    /// stereo 32-bit float is 23 MB).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        ServiceOptions {
+            api_key: None,
+            limits: AudioLimits {
+                max_seconds: Some(60.0),
+            },
+            max_body_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Answers REST requests with an [`Assessor`]: no sockets, so it can be
+/// tested directly and put behind any HTTP front end.
+#[derive(Debug)]
+pub struct Service {
+    assessor: Assessor,
+    options: ServiceOptions,
+    model: String,
+}
+
+impl Service {
+    /// A service assessing with `assessor`.
+    pub fn new(assessor: Assessor, options: ServiceOptions) -> Self {
+        let model = assessor.model().config().name.clone();
+        Service {
+            assessor,
+            options,
+            model,
+        }
+    }
+
+    /// The settings it was made with.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
+    }
+
+    /// Answer one request. Never panics: a failure inside the assessment
+    /// becomes a 500 reply, so one bad request cannot take the server down.
+    pub fn respond(&self, req: &Request) -> Reply {
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.try_respond(req)));
+        match outcome {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => e.reply(),
+            Err(_) => HttpError {
+                status: 500,
+                code: "InternalServerError",
+                message: "the assessment failed unexpectedly".into(),
+            }
+            .reply(),
+        }
+    }
+
+    fn try_respond(&self, req: &Request) -> Result<Reply, HttpError> {
+        let route = protocol::route(req.method, req.url)?;
+        self.authorize(req)?;
+        match route {
+            Route::Status => Ok(Reply {
+                status: 200,
+                body: json!({
+                    "name": "elocute",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "model": self.model,
+                    "learnedScorer": self.assessor.uses_scorer(),
+                    "language": protocol::LANGUAGE,
+                    "maxAudioSeconds": self.options.limits.max_seconds,
+                }),
+            }),
+            Route::Recognize => {
+                let s = protocol::settings(req)?;
+                let audio = decode_audio(req.body, s.audio, self.options.limits)
+                    .map_err(|e| assessment_error(&e))?;
+                let result = self
+                    .assessor
+                    .assess_with_config(&audio, elocute::SAMPLE_RATE, &s.config)
+                    .map_err(|e| assessment_error(&e))?;
+                Ok(Reply {
+                    status: 200,
+                    body: elocute::to_rest(&result, s.format),
+                })
+            }
+        }
+    }
+
+    fn authorize(&self, req: &Request) -> Result<(), HttpError> {
+        let Some(key) = &self.options.api_key else {
+            return Ok(());
+        };
+        let given = req.header("Ocp-Apim-Subscription-Key").or_else(|| {
+            req.header("Authorization")
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .map(str::trim)
+        });
+        if given == Some(key.as_str()) {
+            Ok(())
+        } else {
+            Err(HttpError {
+                status: 401,
+                code: "Unauthorized",
+                message: "missing or wrong Ocp-Apim-Subscription-Key (or Authorization: Bearer)"
+                    .into(),
+            })
+        }
+    }
+}
+
+/// 16 kHz mono samples of a request body.
+fn decode_audio(
+    body: &[u8],
+    encoding: AudioEncoding,
+    limits: AudioLimits,
+) -> elocute::Result<Vec<f32>> {
+    match encoding {
+        AudioEncoding::WavOrPcm16 { sample_rate } if !body.starts_with(b"RIFF") => {
+            elocute_audio::read_pcm16(body, 1, sample_rate, limits)
+        }
+        _ => elocute_audio::read_wav_bytes(body, limits),
+    }
+}
+
+/// The reply to a failed assessment: the request's fault (400) or ours (500).
+fn assessment_error(e: &Error) -> HttpError {
+    let message = e.to_string().replace("<in-memory audio>", "request body");
+    match e {
+        Error::Io { .. } | Error::Model { .. } | Error::Runtime(_) => HttpError {
+            status: 500,
+            code: "InternalServerError",
+            message,
+        },
+        _ => HttpError::bad_request(message),
+    }
+}
+
+/// The HTTP front end: a listening socket and a [`Service`].
+pub struct Server {
+    http: tiny_http::Server,
+    service: Service,
+    stopping: AtomicBool,
+    quiet: bool,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.local_addr())
+            .field("service", &self.service)
+            .finish()
+    }
+}
+
+impl Server {
+    /// Listen on `addr` (`"127.0.0.1:5000"`; port 0 picks a free port).
+    pub fn bind(addr: &str, service: Service) -> elocute::Result<Self> {
+        let http = tiny_http::Server::http(addr)
+            .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
+        Ok(Server {
+            http,
+            service,
+            stopping: AtomicBool::new(false),
+            quiet: false,
+        })
+    }
+
+    /// Do not log a line per request on standard error.
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        match self.http.server_addr() {
+            tiny_http::ListenAddr::IP(a) => a,
+            // Only `bind` makes servers, and it listens on IP.
+            #[allow(unreachable_patterns)]
+            _ => SocketAddr::from(([0, 0, 0, 0], 0)),
+        }
+    }
+
+    /// Serve with `workers` threads, each assessing one request at a time,
+    /// until [`shutdown`](Self::shutdown) is called from another thread.
+    pub fn run(&self, workers: usize) {
+        let workers = workers.max(1);
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| self.work());
+            }
+        });
+    }
+
+    /// Make [`run`](Self::run) return once the requests in progress are answered.
+    pub fn shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Each blocked worker needs its own wake-up.
+        for _ in 0..64 {
+            self.http.unblock();
+        }
+    }
+
+    fn work(&self) {
+        while !self.stopping.load(Ordering::SeqCst) {
+            match self.http.recv() {
+                Ok(req) => self.serve(req),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn serve(&self, mut req: tiny_http::Request) {
+        let start = Instant::now();
+        let method = req.method().as_str().to_string();
+        let url = req.url().to_string();
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+            .collect();
+        let limit = self.service.options.max_body_bytes;
+        let reply = match read_body(&mut req, limit) {
+            Ok(body) => self.service.respond(&Request {
+                method: &method,
+                url: &url,
+                headers: &headers,
+                body: &body,
+            }),
+            Err(e) => e.reply(),
+        };
+        let status = reply.status;
+        let body = serde_json::to_string(&reply.body).unwrap_or_else(|_| "{}".into());
+        let response = tiny_http::Response::from_string(body)
+            .with_status_code(status)
+            .with_header(json_header());
+        // A client that hung up before its answer has nothing to lose.
+        let _ = req.respond(response);
+        if !self.quiet {
+            eprintln!(
+                "{method} {} {status} {:.0} ms",
+                url.split('?').next().unwrap_or(""),
+                start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+fn json_header() -> tiny_http::Header {
+    tiny_http::Header::from_bytes(
+        &b"Content-Type"[..],
+        &b"application/json; charset=utf-8"[..],
+    )
+    .expect("a valid header")
+}
+
+/// The body, or 413 when it is larger than `limit` (checked against
+/// `Content-Length` before reading, so a client waiting on
+/// `Expect: 100-continue` is told before it sends).
+fn read_body(req: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, HttpError> {
+    let too_large = || HttpError {
+        status: 413,
+        code: "PayloadTooLarge",
+        message: format!("request body over {limit} bytes"),
+    };
+    if req.body_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    req.as_reader()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| HttpError::bad_request(format!("cannot read the request body: {e}")))?;
+    if body.len() > limit {
+        return Err(too_large());
+    }
+    Ok(body)
+}

@@ -1,0 +1,354 @@
+//! The REST short-audio protocol, independent of any HTTP library: which
+//! route a request takes, and what its URL and headers ask for.
+//!
+//! Everything here is a pure function of the request's text, so it is unit
+//! tested and fuzzed without a model or a socket.
+
+use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+use base64::{alphabet, Engine as _};
+use elocute::{Dimension, PronunciationAssessmentConfig, RestFormat};
+use serde_json::{json, Value};
+
+/// The path prefix of the service's speech-to-text short-audio endpoints;
+/// the next segment is the recognition mode.
+const PATH_PREFIX: &str = "/speech/recognition/";
+const PATH_SUFFIX: &str = "/cognitiveservices/v1";
+/// The service's three recognition modes; elocute assesses the same way in each.
+const MODES: [&str; 3] = ["conversation", "interactive", "dictation"];
+
+/// What elocute can assess: US English, the one locale whose phone set,
+/// syllables and prosody the service also supports in full.
+pub const LANGUAGE: &str = "en-US";
+
+/// A request as the protocol sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// Path and query, as sent (`/speech/...?language=en-US&format=detailed`).
+    pub url: &'a str,
+    /// Header fields in the order received; names compare case-insensitively.
+    pub headers: &'a [(String, String)],
+    /// The body (the audio for a recognition request).
+    pub body: &'a [u8],
+}
+
+impl Request<'_> {
+    /// The first header of that name (case-insensitive), trimmed.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+}
+
+/// A response: status code and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status code.
+    pub status: u16,
+    /// The JSON body.
+    pub body: Value,
+}
+
+/// A request the protocol refuses, with the status and a message that says
+/// which part of the request is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    /// HTTP status code (400, 401, 404, 405, 413, 500).
+    pub status: u16,
+    /// Short machine-readable code (`BadRequest`, `Unauthorized`, ...).
+    pub code: &'static str,
+    /// One line for a person.
+    pub message: String,
+}
+
+impl HttpError {
+    /// A 400 Bad Request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        HttpError {
+            status: 400,
+            code: "BadRequest",
+            message: message.into(),
+        }
+    }
+
+    /// The error as a reply: `{"error": {"code": ..., "message": ...}}`.
+    pub fn reply(&self) -> Reply {
+        Reply {
+            status: self.status,
+            body: json!({"error": {"code": self.code, "message": self.message}}),
+        }
+    }
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /speech/recognition/<mode>/cognitiveservices/v1`: assess the body.
+    Recognize,
+    /// `GET /`: what is serving (name, version, model), for health checks.
+    Status,
+}
+
+/// The route of a request, or 404 / 405.
+///
+/// ```
+/// use elocute_server::protocol::{route, Route};
+/// let url = "/speech/recognition/conversation/cognitiveservices/v1?language=en-US";
+/// assert_eq!(route("POST", url), Ok(Route::Recognize));
+/// assert_eq!(route("GET", url).unwrap_err().status, 405);
+/// assert_eq!(route("POST", "/v2/elsewhere").unwrap_err().status, 404);
+/// ```
+pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let (wanted, found) = if path == "/" {
+        ("GET", Route::Status)
+    } else if path
+        .strip_prefix(PATH_PREFIX)
+        .and_then(|rest| rest.strip_suffix(PATH_SUFFIX))
+        .is_some_and(|mode| MODES.contains(&mode))
+    {
+        ("POST", Route::Recognize)
+    } else {
+        return Err(HttpError {
+            status: 404,
+            code: "NotFound",
+            message: format!(
+                "no endpoint at {path:?}: POST audio to {PATH_PREFIX}conversation{PATH_SUFFIX}?language={LANGUAGE}"
+            ),
+        });
+    };
+    if method.eq_ignore_ascii_case(wanted) {
+        Ok(found)
+    } else {
+        Err(HttpError {
+            status: 405,
+            code: "MethodNotAllowed",
+            message: format!("{path} takes {wanted}, not {method}"),
+        })
+    }
+}
+
+/// How the body's audio is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioEncoding {
+    /// A WAV file (any PCM or float format the audio stage reads).
+    Wav,
+    /// A WAV file, or when the body has no RIFF header, little-endian 16-bit
+    /// mono PCM at this rate (`codecs=audio/pcm; samplerate=N`).
+    WavOrPcm16 {
+        /// Samples per second of headerless audio.
+        sample_rate: u32,
+    },
+}
+
+/// What a recognition request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `format=simple` (the service's default) or `format=detailed`.
+    pub format: RestFormat,
+    /// The decoded `Pronunciation-Assessment` header.
+    pub config: PronunciationAssessmentConfig,
+    /// The body's encoding, from `Content-Type`.
+    pub audio: AudioEncoding,
+}
+
+/// Read a recognition request's query and headers into [`Settings`].
+///
+/// As the service: `language` is required, `format` defaults to `simple`, the
+/// `Pronunciation-Assessment` header is base64 of UTF-8 JSON with
+/// case-insensitive keys, and `Dimension` defaults to `Basic` (the REST
+/// default; the SDKs always send `Comprehensive`). Unlike the service, a
+/// request without that header, or with an empty `ReferenceText`, is refused:
+/// elocute assesses a reading of a given text and does not transcribe.
+///
+/// ```
+/// use base64::Engine as _;
+/// use elocute_server::protocol::{settings, Request};
+/// let pa = base64::engine::general_purpose::STANDARD
+///     .encode(r#"{"ReferenceText":"Good morning.","GradingSystem":"HundredMark"}"#);
+/// let headers = vec![("Pronunciation-Assessment".to_string(), pa)];
+/// let req = Request {
+///     method: "POST",
+///     url: "/speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed",
+///     headers: &headers,
+///     body: b"",
+/// };
+/// let s = settings(&req).unwrap();
+/// assert_eq!(s.config.reference_text, "Good morning.");
+/// assert_eq!(s.config.dimension, elocute::Dimension::Basic);
+/// assert_eq!(s.format, elocute::RestFormat::Detailed);
+/// ```
+pub fn settings(req: &Request) -> Result<Settings, HttpError> {
+    let mut language = None;
+    let mut format = RestFormat::Simple;
+    for (key, value) in query_pairs(req.url) {
+        match key.to_ascii_lowercase().as_str() {
+            "language" => language = Some(value),
+            "format" => {
+                format = match value.to_ascii_lowercase().as_str() {
+                    "simple" => RestFormat::Simple,
+                    "detailed" => RestFormat::Detailed,
+                    _ => {
+                        return Err(HttpError::bad_request(format!(
+                            "query parameter format={value:?}: expected simple or detailed"
+                        )))
+                    }
+                }
+            }
+            "profanity" => {
+                if !["masked", "removed", "raw"]
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&value))
+                {
+                    return Err(HttpError::bad_request(format!(
+                        "query parameter profanity={value:?}: expected masked, removed or raw"
+                    )));
+                }
+            }
+            // `cid` (custom endpoints) and anything newer: nothing to do offline.
+            _ => {}
+        }
+    }
+    match language {
+        None => {
+            return Err(HttpError::bad_request(format!(
+                "query parameter language is required (language={LANGUAGE})"
+            )))
+        }
+        Some(l) if !l.eq_ignore_ascii_case(LANGUAGE) => {
+            return Err(HttpError::bad_request(format!(
+                "language {l:?} is not supported: elocute assesses {LANGUAGE}"
+            )))
+        }
+        Some(_) => {}
+    }
+    let config = assessment_config(req.header("Pronunciation-Assessment"))?;
+    let audio = audio_encoding(req.header("Content-Type"))?;
+    Ok(Settings {
+        format,
+        config,
+        audio,
+    })
+}
+
+/// Decode the `Pronunciation-Assessment` header.
+fn assessment_config(header: Option<&str>) -> Result<PronunciationAssessmentConfig, HttpError> {
+    const NAME: &str = "Pronunciation-Assessment";
+    let header = header.ok_or_else(|| {
+        HttpError::bad_request(format!(
+            "header {NAME} is missing: elocute assesses a reading of a reference text; \
+             send base64 of {{\"ReferenceText\": \"...\"}}"
+        ))
+    })?;
+    // Clients differ on padding; the bytes are the same either way.
+    let engine = GeneralPurpose::new(
+        &alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let bytes = engine
+        .decode(header)
+        .map_err(|e| HttpError::bad_request(format!("header {NAME} is not base64: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| HttpError::bad_request(format!("header {NAME} is not base64 of UTF-8")))?;
+    let mut config = PronunciationAssessmentConfig::from_json(&text)
+        .map_err(|e| HttpError::bad_request(format!("header {NAME}: {e}")))?;
+    let names_dimension =
+        serde_json::from_str::<serde_json::Map<String, Value>>(text.trim_start_matches('\u{feff}'))
+            .is_ok_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case("Dimension")));
+    if !names_dimension {
+        config.dimension = Dimension::Basic;
+    }
+    if config.reference_text.trim().is_empty() {
+        return Err(HttpError::bad_request(format!(
+            "header {NAME}: ReferenceText is empty; unscripted assessment is not supported, \
+             give the text the learner reads"
+        )));
+    }
+    Ok(config)
+}
+
+/// The body's encoding from `Content-Type`; a missing type means "look at the bytes".
+fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError> {
+    let Some(ct) = content_type else {
+        return Ok(AudioEncoding::Wav);
+    };
+    let mut parts = ct.split(';').map(str::trim);
+    let media = parts.next().unwrap_or("").to_ascii_lowercase();
+    let mut pcm = false;
+    let mut sample_rate = elocute::SAMPLE_RATE;
+    for p in parts {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let v = v.trim().trim_matches('"');
+        match k.trim().to_ascii_lowercase().as_str() {
+            "codecs" if v.eq_ignore_ascii_case("audio/pcm") => pcm = true,
+            "codecs" if v.to_ascii_lowercase().contains("opus") => return Err(opus()),
+            "samplerate" | "rate" => {
+                sample_rate = v.parse().ok().filter(|r| *r > 0).ok_or_else(|| {
+                    HttpError::bad_request(format!("Content-Type samplerate={v:?} is not a rate"))
+                })?;
+                pcm = true;
+            }
+            _ => {}
+        }
+    }
+    match media.as_str() {
+        // Raw sample types: no header by definition.
+        "audio/pcm" | "audio/l16" => Ok(AudioEncoding::WavOrPcm16 { sample_rate }),
+        "audio/wav"
+        | "audio/x-wav"
+        | "audio/wave"
+        | "audio/vnd.wave"
+        | "application/octet-stream"
+        | "" => Ok(if pcm {
+            AudioEncoding::WavOrPcm16 { sample_rate }
+        } else {
+            AudioEncoding::Wav
+        }),
+        "audio/ogg" | "audio/opus" | "audio/webm" => Err(opus()),
+        other => Err(HttpError::bad_request(format!(
+            "Content-Type {other:?} is not audio elocute reads: send audio/wav (PCM)"
+        ))),
+    }
+}
+
+fn opus() -> HttpError {
+    HttpError::bad_request("OGG/Opus audio is not supported: send audio/wav (PCM)")
+}
+
+/// `key=value` pairs of a URL's query, percent-decoded.
+fn query_pairs(url: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split('#').next().unwrap_or("");
+    query.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (percent_decode(k), percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                b.get(i + 1).and_then(|&c| hex(c)),
+                b.get(i + 2).and_then(|&c| hex(c)),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
