@@ -174,3 +174,54 @@ fn batch_reports_bad_items_and_goes_on() {
     // Byte-identical output whatever the thread count.
     assert_eq!(one, run("2", "two.jsonl"));
 }
+
+#[test]
+fn serve_prints_its_address_and_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    /// Ends the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_elocute"))
+            .args(["serve", "--port", "0", "--threads", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = BufReader::new(child.0.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    // One log line per request, written after the answer.
+    let mut log = String::new();
+    err.read_line(&mut log).unwrap();
+    drop(child);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"name\":\"elocute\""), "{answer}");
+    assert!(log.starts_with("GET / 200"), "{log}");
+}
+
+#[test]
+fn serve_on_a_bad_address_fails_with_one_line() {
+    let o = elocute(&["serve", "--host", "256.0.0.1", "--port", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("cannot listen on 256.0.0.1:1"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+}

@@ -198,15 +198,14 @@ pub fn settings(req: &Request) -> Result<Settings, HttpError> {
                     }
                 }
             }
-            "profanity" => {
+            "profanity"
                 if !["masked", "removed", "raw"]
                     .iter()
-                    .any(|p| p.eq_ignore_ascii_case(&value))
-                {
-                    return Err(HttpError::bad_request(format!(
-                        "query parameter profanity={value:?}: expected masked, removed or raw"
-                    )));
-                }
+                    .any(|p| p.eq_ignore_ascii_case(&value)) =>
+            {
+                return Err(HttpError::bad_request(format!(
+                    "query parameter profanity={value:?}: expected masked, removed or raw"
+                )));
             }
             // `cid` (custom endpoints) and anything newer: nothing to do offline.
             _ => {}
@@ -351,4 +350,181 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "/speech/recognition/conversation/cognitiveservices/v1";
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    fn parse(url: &str, headers: &[(&str, &str)]) -> Result<Settings, HttpError> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        settings(&Request {
+            method: "POST",
+            url,
+            headers: &headers,
+            body: b"",
+        })
+    }
+
+    fn with_pa(json: &str) -> Result<Settings, HttpError> {
+        parse(
+            &format!("{URL}?language=en-US"),
+            &[("pronunciation-assessment", &b64(json))],
+        )
+    }
+
+    #[test]
+    fn routes_match_the_three_modes_only() {
+        for mode in MODES {
+            let url = format!("/speech/recognition/{mode}/cognitiveservices/v1?language=en-US");
+            assert_eq!(route("post", &url), Ok(Route::Recognize));
+        }
+        assert_eq!(route("GET", "/"), Ok(Route::Status));
+        assert_eq!(route("POST", "/").unwrap_err().status, 405);
+        for bad in [
+            "/speech/recognition/other/cognitiveservices/v1",
+            "/speech/recognition/conversation/cognitiveservices/v2",
+            "/speech/recognition//cognitiveservices/v1",
+            "",
+        ] {
+            assert_eq!(route("POST", bad).unwrap_err().status, 404, "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_follows_the_service() {
+        let pa = b64(r#"{"referenceText":"hello"}"#);
+        let h = [("Pronunciation-Assessment", pa.as_str())];
+        let s = parse(&format!("{URL}?language=en-us"), &h).unwrap();
+        assert_eq!(s.format, RestFormat::Simple, "simple is the default");
+        let s = parse(
+            &format!("{URL}?Format=DETAILED&profanity=raw&cid=x&language=en%2DUS#frag"),
+            &h,
+        )
+        .unwrap();
+        assert_eq!(s.format, RestFormat::Detailed);
+        for (query, names) in [
+            ("", "language is required"),
+            ("?language=fr-FR", "\"fr-FR\""),
+            ("?language=en-US&format=full", "format=\"full\""),
+            ("?language=en-US&profanity=none", "profanity=\"none\""),
+        ] {
+            let e = parse(&format!("{URL}{query}"), &h).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains(names), "{query}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn assessment_header_is_read_like_the_sdk_config() {
+        let s = with_pa(
+            r#"{"ReferenceText":"Good morning.","gradingsystem":"HundredMark","Granularity":"Word","EnableMiscue":"True","NBestPhonemeCount":5}"#,
+        )
+        .unwrap();
+        assert_eq!(s.config.reference_text, "Good morning.");
+        assert_eq!(s.config.granularity, elocute::Granularity::Word);
+        assert!(s.config.enable_miscue);
+        assert_eq!(s.config.nbest_phoneme_count, 5);
+        assert_eq!(s.config.dimension, Dimension::Basic, "REST default");
+        let s = with_pa(r#"{"ReferenceText":"hi","dimension":"Comprehensive"}"#).unwrap();
+        assert_eq!(s.config.dimension, Dimension::Comprehensive);
+        // Unpadded base64 decodes to the same settings.
+        let unpadded = b64(r#"{"ReferenceText":"hi"}"#)
+            .trim_end_matches('=')
+            .to_string();
+        let s = parse(
+            &format!("{URL}?language=en-US"),
+            &[("Pronunciation-Assessment", &unpadded)],
+        )
+        .unwrap();
+        assert_eq!(s.config.reference_text, "hi");
+    }
+
+    #[test]
+    fn bad_assessment_headers_are_named() {
+        let missing = parse(&format!("{URL}?language=en-US"), &[]).unwrap_err();
+        assert!(missing
+            .message
+            .contains("Pronunciation-Assessment is missing"));
+        let not_b64 = parse(
+            &format!("{URL}?language=en-US"),
+            &[("Pronunciation-Assessment", "{not base64}")],
+        )
+        .unwrap_err();
+        assert!(
+            not_b64.message.contains("not base64"),
+            "{}",
+            not_b64.message
+        );
+        let latin1 = base64::engine::general_purpose::STANDARD.encode([0x7b, 0xff, 0x7d]);
+        let e = parse(
+            &format!("{URL}?language=en-US"),
+            &[("Pronunciation-Assessment", &latin1)],
+        )
+        .unwrap_err();
+        assert!(e.message.contains("UTF-8"), "{}", e.message);
+        for (json, names) in [
+            (r#"{"ReferenceText":"hi","Colour":"red"}"#, "\"Colour\""),
+            (
+                r#"{"ReferenceText":"hi","GradingSystem":"Ten"}"#,
+                "GradingSystem",
+            ),
+            (r#"{"ReferenceText":"   "}"#, "unscripted"),
+            (r#"{"GradingSystem":"HundredMark"}"#, "unscripted"),
+            ("[1,2]", "JSON object"),
+        ] {
+            let e = with_pa(json).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains(names), "{json}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn content_types() {
+        let ok = |ct: &str| audio_encoding(Some(ct));
+        assert_eq!(audio_encoding(None), Ok(AudioEncoding::Wav));
+        assert_eq!(ok("audio/wav"), Ok(AudioEncoding::Wav));
+        assert_eq!(
+            ok("audio/wav; codecs=audio/pcm; samplerate=16000"),
+            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 16000 })
+        );
+        assert_eq!(
+            ok("Audio/WAV;codecs=\"audio/pcm\";samplerate=8000"),
+            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 8000 })
+        );
+        assert_eq!(
+            ok("audio/l16; rate=22050"),
+            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 22050 })
+        );
+        for bad in [
+            "audio/ogg; codecs=opus",
+            "audio/wav; codecs=opus",
+            "audio/mpeg",
+            "text/plain",
+            "audio/wav; samplerate=fast",
+            "audio/wav; samplerate=0",
+        ] {
+            assert_eq!(ok(bad).unwrap_err().status, 400, "{bad}");
+        }
+        assert!(ok("audio/ogg").unwrap_err().message.contains("Opus"));
+    }
+
+    #[test]
+    fn percent_decoding_keeps_malformed_escapes() {
+        assert_eq!(percent_decode("en%2DUS"), "en-US");
+        assert_eq!(percent_decode("a+b%20c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
 }

@@ -1,0 +1,450 @@
+//! The server over real sockets: the same JSON as the library, the service's
+//! upload styles, clear refusals, and a server that survives them.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
+use elocute_server::{Server, Service, ServiceOptions};
+use elocute_tests::{assessor, speak, tmpdir};
+use serde_json::Value;
+
+const PATH: &str = "/speech/recognition/conversation/cognitiveservices/v1";
+
+/// Start a server on a free loopback port with these options; it runs until the test binary ends.
+fn start(options: ServiceOptions) -> SocketAddr {
+    let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
+    let server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
+        .unwrap()
+        .quiet();
+    let server: &'static Server = Box::leak(Box::new(server));
+    std::thread::spawn(move || server.run(2));
+    server.local_addr()
+}
+
+/// The shared server with default options.
+fn server() -> SocketAddr {
+    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+    *ADDR.get_or_init(|| start(ServiceOptions::default()))
+}
+
+/// "Good morning. How are you today?" said by espeak-ng.
+fn good_morning() -> &'static (PathBuf, Vec<u8>) {
+    static WAV: OnceLock<(PathBuf, Vec<u8>)> = OnceLock::new();
+    WAV.get_or_init(|| {
+        let p = speak(
+            &tmpdir("server"),
+            "gm",
+            "Good morning. How are you today?",
+            150,
+        );
+        let bytes = std::fs::read(&p).unwrap();
+        (p, bytes)
+    })
+}
+
+const TEXT: &str = "Good morning. How are you today?";
+
+fn pa_header(json: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(json)
+}
+
+struct Response {
+    status: u16,
+    head: String,
+    body: Value,
+}
+
+/// Send one request (`Connection: close`) and read the whole answer.
+fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Response {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    read_response(&mut s)
+}
+
+fn read_response(s: &mut TcpStream) -> Response {
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+    let status = head[9..12].parse().unwrap();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Response {
+        status,
+        head: head.to_string(),
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = s.split_once("\r\n").unwrap();
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+}
+
+/// A POST with a known length and these extra header lines.
+fn post(addr: SocketAddr, query: &str, headers: &[String], body: &[u8]) -> Response {
+    let mut head = format!(
+        "POST {PATH}{query} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    send(addr, &head, body)
+}
+
+fn pa(json: &str) -> String {
+    format!("Pronunciation-Assessment: {}", pa_header(json))
+}
+
+const WAV_TYPE: &str = "Content-Type: audio/wav; codecs=audio/pcm; samplerate=16000";
+
+fn comprehensive() -> String {
+    format!(
+        r#"{{"ReferenceText":"{TEXT}","GradingSystem":"HundredMark","Dimension":"Comprehensive","NBestPhonemeCount":3}}"#
+    )
+}
+
+#[test]
+fn detailed_answer_is_the_librarys_rest_json() {
+    let (path, wav) = good_morning();
+    let r = post(
+        server(),
+        "?language=en-US&format=detailed",
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        wav,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.head.contains("application/json"), "{}", r.head);
+    let config = PronunciationAssessmentConfig::from_json(&comprehensive()).unwrap();
+    let local = assessor().assess_file(path, &config).unwrap();
+    assert_eq!(r.body, elocute::to_rest(&local, RestFormat::Detailed));
+    // The service's REST layout: status by name, scores flat on NBest and words.
+    assert_eq!(r.body["RecognitionStatus"], "Success");
+    let nbest = &r.body["NBest"][0];
+    assert!(nbest["PronScore"].as_f64().unwrap() > 60.0, "{nbest}");
+    assert_eq!(nbest["Words"].as_array().unwrap().len(), 6);
+    assert!(nbest["Words"][0]["Phonemes"][0]["NBestPhonemes"].is_array());
+}
+
+#[test]
+fn simple_is_the_default_format() {
+    let (_, wav) = good_morning();
+    let r = post(
+        server(),
+        "?language=en-US",
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        wav,
+    );
+    assert_eq!(r.status, 200);
+    let keys: Vec<&str> = r
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["RecognitionStatus", "DisplayText", "Offset", "Duration"]
+    );
+    assert_eq!(r.body["DisplayText"], TEXT);
+}
+
+#[test]
+fn rest_default_dimension_is_basic() {
+    let (_, wav) = good_morning();
+    let json = format!(r#"{{"ReferenceText":"{TEXT}"}}"#);
+    let r = post(
+        server(),
+        "?language=en-US&format=detailed",
+        &[pa(&json), WAV_TYPE.into()],
+        wav,
+    );
+    assert_eq!(r.status, 200);
+    let nbest = &r.body["NBest"][0];
+    assert!(nbest["AccuracyScore"].is_number(), "{nbest}");
+    assert!(nbest.get("FluencyScore").is_none(), "{nbest}");
+}
+
+#[test]
+fn chunked_upload_after_100_continue_gets_the_same_answer() {
+    let (_, wav) = good_morning();
+    let addr = server();
+    let query = "?language=en-US&format=detailed";
+    let whole = post(addr, query, &[pa(&comprehensive()), WAV_TYPE.into()], wav);
+    assert_eq!(whole.status, 200);
+
+    // As the service's sample client: headers first, the body only after 100 Continue, in chunks.
+    let mut s = TcpStream::connect(addr).unwrap();
+    let head = format!(
+        "POST {PATH}{query} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{}\r\n{WAV_TYPE}\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+        pa(&comprehensive())
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let mut interim = Vec::new();
+    let mut byte = [0u8];
+    while !interim.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        interim.push(byte[0]);
+    }
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100 Continue\r\n"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
+    for chunk in wav.chunks(1024) {
+        write!(s, "{:x}\r\n", chunk.len()).unwrap();
+        s.write_all(chunk).unwrap();
+        s.write_all(b"\r\n").unwrap();
+    }
+    s.write_all(b"0\r\n\r\n").unwrap();
+    let chunked = read_response(&mut s);
+    assert_eq!(chunked.status, 200);
+    assert_eq!(chunked.body, whole.body);
+}
+
+#[test]
+fn headerless_pcm_is_read_at_the_given_rate() {
+    let (path, _) = good_morning();
+    let samples = elocute_audio::read_wav(path, AudioLimits::default()).unwrap();
+    let pcm: Vec<u8> = samples
+        .iter()
+        .flat_map(|&x| ((x * 32767.0).round() as i16).to_le_bytes())
+        .collect();
+    let dir = tmpdir("server-pcm");
+    let wav16 = dir.join("gm16.wav");
+    elocute_audio::write_wav_i16(&wav16, &samples, 16_000).unwrap();
+    let query = "?language=en-US&format=detailed";
+    let headers = [pa(&comprehensive()), WAV_TYPE.into()];
+    let from_pcm = post(server(), query, &headers, &pcm);
+    let from_wav = post(server(), query, &headers, &std::fs::read(&wav16).unwrap());
+    assert_eq!(from_pcm.status, 200, "{}", from_pcm.body);
+    assert_eq!(from_pcm.body, from_wav.body);
+    // Without codecs=audio/pcm a headerless body is not audio.
+    let r = post(server(), query, &[pa(&comprehensive())], &pcm);
+    assert_eq!(r.status, 400);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("request body"));
+}
+
+#[test]
+fn silence_is_an_answer_not_an_error() {
+    let dir = tmpdir("server-silence");
+    let wav = dir.join("silence.wav");
+    elocute_audio::write_wav_i16(&wav, &vec![0.0; 32_000], 16_000).unwrap();
+    let r = post(
+        server(),
+        "?language=en-US&format=detailed",
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        &std::fs::read(&wav).unwrap(),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["RecognitionStatus"], "InitialSilenceTimeout");
+}
+
+#[test]
+fn a_wrong_reading_scores_lower_through_the_server() {
+    let (_, wav) = good_morning();
+    let score = |text: &str| {
+        let json = format!(r#"{{"ReferenceText":"{text}","GradingSystem":"HundredMark"}}"#);
+        let r = post(
+            server(),
+            "?language=en-US&format=detailed",
+            &[pa(&json), WAV_TYPE.into()],
+            wav,
+        );
+        assert_eq!(r.status, 200);
+        r.body["NBest"][0]["AccuracyScore"].as_f64().unwrap()
+    };
+    let right = score(TEXT);
+    let wrong = score("Bad evening. Where were they yesterday?");
+    assert!(right > wrong + 20.0, "right {right}, wrong {wrong}");
+}
+
+/// Every refusal names what is wrong, and the server answers the next request.
+#[test]
+fn refusals_are_clear_and_the_server_carries_on() {
+    let addr = server();
+    let (_, wav) = good_morning();
+    let ok_pa = pa(&comprehensive());
+    let query = "?language=en-US&format=detailed";
+    let refused = |q: &str, headers: &[String], body: &[u8], names: &str| {
+        let r = post(addr, q, headers, body);
+        let message = r.body["error"]["message"].as_str().unwrap_or("");
+        assert_eq!(r.status, 400, "{q} {headers:?}: {}", r.body);
+        assert!(message.contains(names), "{q} {headers:?}: {message}");
+    };
+    let with_pa = std::slice::from_ref(&ok_pa);
+    refused("", with_pa, wav, "language is required");
+    refused("?language=ja-JP", with_pa, wav, "ja-JP");
+    refused(query, &[], wav, "Pronunciation-Assessment is missing");
+    let bad_b64 = ["Pronunciation-Assessment: %%%".to_string()];
+    refused(query, &bad_b64, wav, "not base64");
+    let bad_key = [pa(r#"{"ReferenceText":"hi","Granularity":"Letter"}"#)];
+    refused(query, &bad_key, wav, "Granularity");
+    let unknown_word = [pa(r#"{"ReferenceText":"good привет"}"#)];
+    refused(query, &unknown_word, wav, "привет");
+    refused(query, with_pa, b"", "request body");
+    refused(
+        query,
+        with_pa,
+        b"not a wav at all",
+        "unsupported or malformed audio",
+    );
+    let ogg = [ok_pa.clone(), "Content-Type: audio/ogg; codecs=opus".into()];
+    refused(query, &ogg, wav, "Opus");
+    let r = send(
+        addr,
+        "GET /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"",
+    );
+    assert_eq!(r.status, 405);
+    let r = send(
+        addr,
+        "POST /v1/elsewhere HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        b"",
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains(PATH));
+    // Garbage on the socket is not a request; the server stays up.
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(b"\x00\x01 nonsense\r\n\r\n").unwrap();
+    drop(s);
+    let r = post(addr, query, &[ok_pa, WAV_TYPE.into()], wav);
+    assert_eq!(r.status, 200);
+    let status = send(addr, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", b"");
+    assert_eq!(status.status, 200);
+    assert_eq!(status.body["model"], elocute::DEFAULT_MODEL);
+}
+
+#[test]
+fn limits_and_keys() {
+    let addr = start(ServiceOptions {
+        api_key: Some("s3cret".into()),
+        limits: AudioLimits {
+            max_seconds: Some(1.0),
+        },
+        max_body_bytes: 200_000,
+    });
+    let (_, wav) = good_morning();
+    let query = "?language=en-US";
+    let short = {
+        let dir = tmpdir("server-limits");
+        let p = speak(&dir, "hi", "hi", 175);
+        std::fs::read(p).unwrap()
+    };
+    let headers = |key: Option<&str>| {
+        let mut h = vec![pa(r#"{"ReferenceText":"hi"}"#)];
+        h.extend(key.map(String::from));
+        h
+    };
+    let r = post(addr, query, &headers(None), &short);
+    assert_eq!(r.status, 401);
+    let r = post(
+        addr,
+        query,
+        &headers(Some("Ocp-Apim-Subscription-Key: wrong")),
+        &short,
+    );
+    assert_eq!(r.status, 401);
+    let r = post(
+        addr,
+        query,
+        &headers(Some("Ocp-Apim-Subscription-Key: s3cret")),
+        &short,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post(
+        addr,
+        query,
+        &headers(Some("Authorization: Bearer s3cret")),
+        &short,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // 2.4 s of audio over a 1 s limit.
+    let r = post(
+        addr,
+        query,
+        &headers(Some("Authorization: Bearer s3cret")),
+        wav,
+    );
+    assert_eq!(r.status, 400);
+    let m = r.body["error"]["message"].as_str().unwrap();
+    assert!(m.contains("over the limit of 1.0 s"), "{m}");
+    // Over the body limit: refused from Content-Length alone.
+    let big = vec![0u8; 300_000];
+    let r = post(
+        addr,
+        query,
+        &headers(Some("Authorization: Bearer s3cret")),
+        &big,
+    );
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn concurrent_requests_get_identical_answers() {
+    let addr = server();
+    let (_, wav) = good_morning();
+    let answers: Vec<Value> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = post(
+                        addr,
+                        "?language=en-US&format=detailed",
+                        &[pa(&comprehensive()), WAV_TYPE.into()],
+                        wav,
+                    );
+                    assert_eq!(r.status, 200);
+                    r.body
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn shutdown_ends_run() {
+    let assessor = Assessor::with_default_model().unwrap();
+    let server = Server::bind(
+        "127.0.0.1:0",
+        Service::new(assessor, ServiceOptions::default()),
+    )
+    .unwrap()
+    .quiet();
+    let addr = server.local_addr();
+    std::thread::scope(|s| {
+        let running = s.spawn(|| server.run(3));
+        let r = send(addr, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", b"");
+        assert_eq!(r.status, 200);
+        server.shutdown();
+        running.join().unwrap();
+    });
+}
