@@ -10,7 +10,11 @@
 //! Divide a time by 5 s for the stage's real-time factor.
 
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
+
+use base64::Engine as _;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use elocute::{Assessor, Lexicon, PronunciationAssessmentConfig};
@@ -18,6 +22,8 @@ use elocute_benches::{model_dir, speech_5s, test_signal, tmpdir, TEXT};
 use elocute_features::{FeatureConfig, FeatureExtractor};
 use elocute_model::Model;
 use elocute_score::ScoreOptions;
+use elocute_server::protocol::Request;
+use elocute_server::{Server, Service, ServiceOptions};
 
 fn benches(c: &mut Criterion) {
     let dir = tmpdir();
@@ -101,6 +107,49 @@ fn benches(c: &mut Criterion) {
         b.iter(|| serde_json::to_string(black_box(&result)).unwrap())
     });
 
+    // The REST server: one request answered by `Service::respond` (base64 header, WAV parse,
+    // resampling, assessment, REST JSON), and the same request over loopback HTTP.
+    let server = server_on_loopback();
+    let wav = wav_bytes(&dir, &speech, speech_rate);
+    let pa = base64::engine::general_purpose::STANDARD.encode(format!(
+        r#"{{"ReferenceText":"{TEXT}","Dimension":"Comprehensive"}}"#
+    ));
+    let headers = vec![
+        ("Pronunciation-Assessment".to_string(), pa.clone()),
+        ("Content-Type".to_string(), "audio/wav".to_string()),
+    ];
+    let url =
+        "/speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed";
+    let mut g = c.benchmark_group("server");
+    g.bench_function("respond_5s", |b| {
+        b.iter(|| {
+            let reply = server.service().respond(&Request {
+                method: "POST",
+                url,
+                headers: &headers,
+                body: black_box(&wav),
+            });
+            assert_eq!(reply.status, 200);
+        })
+    });
+    let head = format!(
+        "POST {url} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nPronunciation-Assessment: {pa}\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\r\n",
+        wav.len()
+    );
+    let addr = server.local_addr();
+    g.bench_function("http_roundtrip_5s", |b| {
+        b.iter(|| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(head.as_bytes()).unwrap();
+            s.write_all(&wav).unwrap();
+            let mut answer = Vec::new();
+            s.read_to_end(&mut answer).unwrap();
+            assert!(answer.starts_with(b"HTTP/1.1 200"));
+        })
+    });
+    g.finish();
+    server.shutdown();
+
     // Cold-start component: loading the model (ONNX session creation).
     let mut g = c.benchmark_group("startup");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
@@ -111,6 +160,27 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A quiet server with the bench model on a free loopback port, one worker, running in the background.
+fn server_on_loopback() -> &'static Server {
+    let assessor = Assessor::new(model_dir(), Lexicon::cmudict()).unwrap();
+    let server = Server::bind(
+        "127.0.0.1:0",
+        Service::new(assessor, ServiceOptions::default()),
+    )
+    .unwrap()
+    .quiet();
+    let server: &'static Server = Box::leak(Box::new(server));
+    std::thread::spawn(move || server.run(1));
+    server
+}
+
+/// The utterance as the 16-bit WAV file a client would send.
+fn wav_bytes(dir: &std::path::Path, samples: &[f32], rate: u32) -> Vec<u8> {
+    let p = dir.join("speech_5s_i16.wav");
+    elocute_audio::write_wav_i16(&p, samples, rate).unwrap();
+    std::fs::read(p).unwrap()
 }
 
 criterion_group! {

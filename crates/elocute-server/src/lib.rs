@@ -214,6 +214,11 @@ impl Server {
         self
     }
 
+    /// The service behind it.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         match self.http.server_addr() {
