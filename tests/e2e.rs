@@ -236,6 +236,7 @@ fn silence_gets_a_clear_result() {
         r.recognition_status,
         RecognitionStatus::InitialSilenceTimeout
     );
+    assert_eq!(r.snr, None, "no speech, no signal-to-noise ratio");
     let pa = &r.nbest[0].pronunciation_assessment;
     assert_eq!(pa.accuracy_score, 0.0);
     assert_eq!(pa.completeness_score, Some(0.0));
@@ -1051,4 +1052,56 @@ fn the_learned_scorer_scores_and_tells_a_right_text_from_a_wrong_one() {
     c.reference_text = FOX.into();
     let gop = plain.assess_file(&wav, &c).unwrap();
     assert_ne!(acc(&gop), acc(&right));
+}
+
+/// `SNR` follows the noise actually mixed in: within 2 dB of the ratio of the
+/// clean speech's power inside the reported words to the added noise's power.
+#[test]
+fn snr_follows_the_noise_mixed_in() {
+    let dir = tmpdir("snr");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let clean = elocute_audio::read_wav(&wav, Default::default()).unwrap();
+    let clean_result = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let clean_snr = clean_result.snr.expect("SNR of speech");
+    // Mean power of the clean speech over the frames of the words it was heard in.
+    let words = &clean_result.nbest[0].words;
+    let tick = |t: u64| (t / 100_000 * 160) as usize;
+    let (mut sum, mut n) = (0.0f64, 0usize);
+    for w in words {
+        let (a, b) = (tick(w.offset), tick(w.offset + w.duration).min(clean.len()));
+        sum += clean[a..b]
+            .iter()
+            .map(|&x| f64::from(x).powi(2))
+            .sum::<f64>();
+        n += b - a;
+    }
+    let speech_power = sum / n as f64;
+    // Seeded white noise, uniform in [-1, 1) (power 1/3) before scaling.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    };
+    let mut seen = vec![clean_snr];
+    for target_db in [25.0f64, 10.0] {
+        let scale = (speech_power / 10f64.powf(target_db / 10.0) * 3.0).sqrt();
+        let noisy: Vec<f32> = clean
+            .iter()
+            .map(|&x| (f64::from(x) + scale * noise()) as f32)
+            .collect();
+        let r = assessor()
+            .assess_with_config(&noisy, 16_000, &hundred(FOX))
+            .unwrap();
+        let snr = r.snr.expect("SNR of noisy speech");
+        assert!(
+            (snr - target_db).abs() < 2.0,
+            "mixed at {target_db} dB, reported {snr}"
+        );
+        seen.push(snr);
+    }
+    eprintln!("SNR clean, mixed at 25 dB, mixed at 10 dB: {seen:?}");
+    assert!(clean_snr > 40.0, "espeak-ng's digital silence: {clean_snr}");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
 }

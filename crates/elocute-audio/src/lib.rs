@@ -92,7 +92,8 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
 
 /// Read a WAV held in memory (for example a request body). The buffer's real
 /// length bounds the audio whatever the header claims, as for files: clients
-/// that stream a recording while it is made leave placeholder sizes.
+/// that stream a recording while it is made leave placeholder sizes,
+/// including 0xFFFFFFFF, which is read as "to the end".
 ///
 /// ```
 /// let mut wav = Vec::new();
@@ -102,11 +103,38 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
 /// assert_eq!(samples.len(), 1600);
 /// ```
 pub fn read_wav_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
-    read_wav_bounded(
-        std::io::Cursor::new(bytes),
-        limits,
-        Some(bytes.len() as u64),
-    )
+    let len = Some(bytes.len() as u64);
+    match open_ended_data_size(bytes) {
+        Some((at, size)) => {
+            let mut fixed = bytes.to_vec();
+            fixed[at..at + 4].copy_from_slice(&size.to_le_bytes());
+            read_wav_bounded(std::io::Cursor::new(fixed), limits, len)
+        }
+        None => read_wav_bounded(std::io::Cursor::new(bytes), limits, len),
+    }
+}
+
+/// Where a WAV's `data` chunk size claims more bytes than follow it, the
+/// offset of that size field and the whole sample frames that do follow.
+fn open_ended_data_size(bytes: &[u8]) -> Option<(usize, u32)> {
+    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let (mut at, mut block) = (12usize, 1u32);
+    loop {
+        let id = bytes.get(at..at + 4)?;
+        let size = u32_at(at + 4)?;
+        if id == b"fmt " {
+            block = u32::from(u16_at(at + 20)?).max(1);
+        } else if id == b"data" {
+            let left = ((bytes.len() - (at + 8)) as u64).min(u64::from(u32::MAX));
+            return (u64::from(size) > left)
+                .then(|| (at + 4, (left - left % u64::from(block)) as u32));
+        }
+        at = at.checked_add(8 + size as usize + (size as usize & 1))?;
+    }
 }
 
 /// Read headerless little-endian 16-bit PCM (what the REST API's
@@ -318,6 +346,55 @@ pub fn frame_levels_db(samples: &[f32]) -> Vec<f32> {
         .collect()
 }
 
+/// Power of one 16-bit step: the floor under any recorded noise, so that
+/// digital silence gives a large but finite ratio.
+const NOISE_FLOOR_POWER: f64 = 1.0 / (32768.0 * 32768.0);
+
+/// Signal-to-noise ratio in dB from [`frame_levels_db`]'s levels and which
+/// frames hold speech: the mean power of speech frames less the noise, over
+/// the noise. The noise is the median power of the other frames (frames at
+/// the edge of a word, which the 25 ms window lets speech into, do not move a
+/// median); when fewer than 10 frames lie outside speech (a reading that
+/// fills the clip), the 5th-percentile frame stands for it. `None` without a
+/// speech frame.
+///
+/// ```
+/// // Speech frames at -10 dB, pauses at -50 dB (one pause frame catching a word's edge): 40 dB.
+/// let mut levels: Vec<f32> = (0..100).map(|t| if t % 2 == 0 { -10.0 } else { -50.0 }).collect();
+/// levels[1] = -15.0;
+/// let speech: Vec<bool> = (0..100).map(|t| t % 2 == 0).collect();
+/// let snr = elocute_audio::snr_db(&levels, &speech).unwrap();
+/// assert!((snr - 40.0).abs() < 0.01, "{snr}");
+/// assert_eq!(elocute_audio::snr_db(&levels, &[false; 100]), None);
+/// ```
+pub fn snr_db(levels_db: &[f32], speech: &[bool]) -> Option<f64> {
+    let power = |db: f32| 10f64.powf(f64::from(db) / 10.0);
+    let (mut loud, mut quiet) = (Vec::new(), Vec::new());
+    for (t, &db) in levels_db.iter().enumerate() {
+        if speech.get(t).copied().unwrap_or(false) {
+            loud.push(power(db));
+        } else {
+            quiet.push(power(db));
+        }
+    }
+    if loud.is_empty() {
+        return None;
+    }
+    let at = |mut v: Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    };
+    let noise = if quiet.len() >= 10 {
+        at(quiet, 0.5)
+    } else {
+        at(levels_db.iter().map(|&db| power(db)).collect(), 0.05)
+    }
+    .max(NOISE_FLOOR_POWER);
+    let mean = loud.iter().sum::<f64>() / loud.len() as f64;
+    let signal = (mean - noise).max(NOISE_FLOOR_POWER);
+    Some(10.0 * (signal / noise).log10())
+}
+
 /// Write 16-bit mono PCM; used by tests and tools that save processed audio.
 pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) -> Result<()> {
     let path = path.as_ref();
@@ -344,6 +421,40 @@ pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) 
 
 #[cfg(test)]
 mod tests {
+
+    /// A WAV header with a LIST chunk before `data`, `channels` x 16-bit, and `data_size`.
+    /// (hound does not skip the pad byte after an odd-sized chunk, so the LIST chunk is even.)
+    fn header(channels: u16, data_size: u32) -> Vec<u8> {
+        let mut h = b"RIFF\xff\xff\xff\xffWAVEfmt \x10\0\0\0\x01\0".to_vec();
+        h.extend_from_slice(&channels.to_le_bytes());
+        h.extend_from_slice(&16_000u32.to_le_bytes());
+        h.extend_from_slice(&(32_000 * u32::from(channels)).to_le_bytes());
+        h.extend_from_slice(&(2 * channels).to_le_bytes());
+        h.extend_from_slice(&16u16.to_le_bytes());
+        h.extend_from_slice(b"LIST\x04\0\0\0abcd");
+        h.extend_from_slice(b"data");
+        h.extend_from_slice(&data_size.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn open_ended_data_sizes_become_the_frames_present() {
+        let mut w = header(2, u32::MAX);
+        let at = w.len() - 4;
+        w.extend_from_slice(&[1; 4 * 100 + 3]); // 100 stereo frames and a torn one
+        assert_eq!(open_ended_data_size(&w), Some((at, 400)));
+        let x = read_wav_bytes(&w, AudioLimits::default()).unwrap();
+        assert_eq!(x.len(), 100);
+        // A size that fits is left alone, and so is anything that is not a WAV.
+        let mut exact = header(1, 8);
+        exact.extend_from_slice(&[0; 8]);
+        assert_eq!(open_ended_data_size(&exact), None);
+        assert_eq!(open_ended_data_size(b"RIFF"), None);
+        assert_eq!(open_ended_data_size(&exact[..30]), None);
+        let mut no_data = header(1, 8);
+        no_data.truncate(no_data.len() - 8);
+        assert_eq!(open_ended_data_size(&no_data), None);
+    }
     use super::*;
     use std::io::Cursor;
 

@@ -74,6 +74,10 @@ pub struct AssessmentResult {
     pub duration: u64,
     /// The reference text as given.
     pub display_text: String,
+    /// Signal-to-noise ratio of the recording in dB (the service's `SNR`):
+    /// the spoken words' power against the pauses'; absent for silence.
+    #[serde(rename = "SNR", skip_serializing_if = "Option::is_none", default)]
+    pub snr: Option<f64>,
     /// One entry: the assessed reading.
     #[serde(rename = "NBest")]
     pub nbest: Vec<NBest>,
@@ -344,6 +348,8 @@ pub struct ReportInput<'a> {
     pub model_phones: &'a [Option<Phone>],
     /// Extra speech found between reference words (listed only with miscue on).
     pub insertions: &'a [InsertedWord],
+    /// Signal-to-noise ratio in dB, when measured.
+    pub snr: Option<f64>,
 }
 
 /// Build the result.
@@ -515,6 +521,10 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
         offset: ticks(start),
         duration: ticks(end.saturating_sub(start)),
         display_text: c.reference_text.trim().to_string(),
+        snr: input
+            .snr
+            .filter(|_| !silent)
+            .map(|v| (v * 100.0).round() / 100.0),
         nbest: vec![NBest {
             confidence: (z(s.confidence) * 1e4).round() / 1e4,
             itn: lexical.clone(),

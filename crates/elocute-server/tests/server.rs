@@ -142,6 +142,24 @@ fn detailed_answer_is_the_librarys_rest_json() {
     assert_eq!(r.body, elocute::to_rest(&local, RestFormat::Detailed));
     // The service's REST layout: status by name, scores flat on NBest and words.
     assert_eq!(r.body["RecognitionStatus"], "Success");
+    let keys: Vec<&str> = r
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "RecognitionStatus",
+            "Offset",
+            "Duration",
+            "DisplayText",
+            "SNR",
+            "NBest"
+        ]
+    );
     let nbest = &r.body["NBest"][0];
     assert!(nbest["PronScore"].as_f64().unwrap() > 60.0, "{nbest}");
     assert_eq!(nbest["Words"].as_array().unwrap().len(), 6);
@@ -242,6 +260,14 @@ fn headerless_pcm_is_read_at_the_given_rate() {
     let from_wav = post(server(), query, &headers, &std::fs::read(&wav16).unwrap());
     assert_eq!(from_pcm.status, 200, "{}", from_pcm.body);
     assert_eq!(from_pcm.body, from_wav.body);
+    // A WAV streamed while it was recorded: both sizes left at 0xFFFFFFFF.
+    let mut open_ended = std::fs::read(&wav16).unwrap();
+    assert_eq!(&open_ended[36..40], b"data", "hound's canonical header");
+    open_ended[4..8].copy_from_slice(&[0xff; 4]);
+    open_ended[40..44].copy_from_slice(&[0xff; 4]);
+    let streamed = post(server(), query, &headers, &open_ended);
+    assert_eq!(streamed.status, 200, "{}", streamed.body);
+    assert_eq!(streamed.body, from_wav.body);
     // Without codecs=audio/pcm a headerless body is not audio.
     let r = post(server(), query, &[pa(&comprehensive())], &pcm);
     assert_eq!(r.status, 400);

@@ -105,14 +105,18 @@ pub struct Evidence {
     pub input: ScorerInput,
     /// Speech matching no reference word (found only with `EnableMiscue`).
     pub insertions: Vec<elocute_report::InsertedWord>,
+    /// Signal-to-noise ratio in dB: the spoken words against the rest
+    /// ([`elocute_audio::snr_db`]); `None` when no word was judged spoken.
+    pub snr: Option<f64>,
 }
 
 /// Which 10 ms frames are loud enough to hold speech.
 pub fn audible_frames(audio: &[f32]) -> Vec<bool> {
-    elocute_audio::frame_levels_db(audio)
-        .iter()
-        .map(|&db| db > AUDIBLE_DB)
-        .collect()
+    audible(&elocute_audio::frame_levels_db(audio))
+}
+
+fn audible(levels_db: &[f32]) -> Vec<bool> {
+    levels_db.iter().map(|&db| db > AUDIBLE_DB).collect()
 }
 
 /// The aligner's HMM topology for a model: its states per phone, score
@@ -383,7 +387,8 @@ impl Assessor {
             ..self.topology.clone()
         };
         let alignment = elocute_align::align(frames.state_scores.view(), &reference.ids, &topo)?;
-        let audible = audible_frames(audio);
+        let levels = elocute_audio::frame_levels_db(audio);
+        let audible = audible(&levels);
         let scores = elocute_score::score(
             &alignment,
             frames.phone_logpost.view(),
@@ -432,11 +437,19 @@ impl Assessor {
             // A word has a vowel; bare consonants are breaths, clicks and plosive bursts.
             .filter(|w| w.phones.iter().any(|(p, _, _)| p.is_vowel()))
             .collect();
+        // Speech is what the aligner put inside the spoken words.
+        let mut in_words = vec![false; levels.len()];
+        for w in scores.words.iter().filter(|w| w.spoken) {
+            let end = w.end.min(in_words.len());
+            in_words[w.start.min(end)..end].fill(true);
+        }
+        let snr = elocute_audio::snr_db(&levels, &in_words);
         Ok(Evidence {
             reference,
             scores,
             input,
             insertions,
+            snr,
         })
     }
 
@@ -525,6 +538,7 @@ impl Assessor {
             mut scores,
             input,
             insertions,
+            snr,
         } = self.measure(audio, config)?;
         let Reference {
             words,
@@ -593,6 +607,7 @@ impl Assessor {
             prosody: prosody.as_ref(),
             scenario,
             insertions: &insertions,
+            snr,
         }))
     }
 }
