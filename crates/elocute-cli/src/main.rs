@@ -271,8 +271,9 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     eprintln!(
-        "elocute serve: listening on http://{} (model {model}, {workers} workers)",
-        server.local_addr()
+        "elocute serve: listening on http://{} (model {model}, {workers} worker{})",
+        server.local_addr(),
+        if workers == 1 { "" } else { "s" }
     );
     server.run(workers);
     Ok(ExitCode::SUCCESS)
