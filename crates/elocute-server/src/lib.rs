@@ -25,7 +25,7 @@ pub mod protocol;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use elocute::{Assessor, AudioLimits, Error};
@@ -183,6 +183,8 @@ pub struct Server {
     http: tiny_http::Server,
     service: Service,
     stopping: AtomicBool,
+    /// Workers inside `run`, each of which `shutdown` must wake.
+    workers: AtomicUsize,
     quiet: bool,
 }
 
@@ -204,6 +206,7 @@ impl Server {
             http,
             service,
             stopping: AtomicBool::new(false),
+            workers: AtomicUsize::new(0),
             quiet: false,
         })
     }
@@ -233,18 +236,21 @@ impl Server {
     /// until [`shutdown`](Self::shutdown) is called from another thread.
     pub fn run(&self, workers: usize) {
         let workers = workers.max(1);
+        self.workers.fetch_add(workers, Ordering::SeqCst);
         std::thread::scope(|s| {
             for _ in 0..workers {
                 s.spawn(|| self.work());
             }
         });
+        self.workers.fetch_sub(workers, Ordering::SeqCst);
     }
 
-    /// Make [`run`](Self::run) return once the requests in progress are answered.
+    /// Make [`run`](Self::run) return once the requests in progress (and
+    /// those already received) are answered.
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::SeqCst);
-        // Each blocked worker needs its own wake-up.
-        for _ in 0..64 {
+        // One wake-up per blocked worker; a worker not yet waiting sees the flag.
+        for _ in 0..self.workers.load(Ordering::SeqCst) {
             self.http.unblock();
         }
     }
@@ -253,7 +259,16 @@ impl Server {
         while !self.stopping.load(Ordering::SeqCst) {
             match self.http.recv() {
                 Ok(req) => self.serve(req),
-                Err(_) => break,
+                // A wake-up from shutdown, or a failed accept (too many open
+                // files): only the first ends the worker.
+                Err(e) => {
+                    if !self.stopping.load(Ordering::SeqCst) {
+                        if !self.quiet {
+                            eprintln!("elocute serve: {e}");
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                }
             }
         }
     }

@@ -473,4 +473,6 @@ fn shutdown_ends_run() {
         server.shutdown();
         running.join().unwrap();
     });
+    // Once shut down it stays down: a later run returns at once.
+    server.run(2);
 }
