@@ -79,8 +79,26 @@ pub fn read_wav(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>>
     // The file's real size bounds the length whatever the header claims
     // (streaming writers leave placeholder sizes).
     let bytes = file.metadata().ok().map(|m| m.len());
-    read_wav_bounded(std::io::BufReader::new(file), limits, bytes).map_err(|e| e.with_path(path))
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut rest = std::io::BufReader::new(file);
+    let mut head = Vec::with_capacity(HEADER_BYTES);
+    (&mut rest)
+        .take(HEADER_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if let Some(total) = bytes {
+        fix_open_ended_data_size(&mut head, total);
+    }
+    read_wav_bounded(std::io::Cursor::new(head).chain(rest), limits, bytes)
+        .map_err(|e| e.with_path(path))
 }
+
+/// How much of a WAV's start is searched for its `data` chunk header
+/// (metadata chunks before it are small).
+const HEADER_BYTES: usize = 64 << 10;
 
 /// Sample rates outside this range are not audio anyone recorded.
 const RATES: std::ops::RangeInclusive<u32> = 1..=768_000;
@@ -103,33 +121,42 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
 /// assert_eq!(samples.len(), 1600);
 /// ```
 pub fn read_wav_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
-    let len = Some(bytes.len() as u64);
-    match open_ended_data_size(bytes) {
-        Some((at, size)) => {
-            let mut fixed = bytes.to_vec();
-            fixed[at..at + 4].copy_from_slice(&size.to_le_bytes());
-            read_wav_bounded(std::io::Cursor::new(fixed), limits, len)
-        }
-        None => read_wav_bounded(std::io::Cursor::new(bytes), limits, len),
+    let len = bytes.len() as u64;
+    let head_len = bytes.len().min(HEADER_BYTES);
+    let mut head = bytes[..head_len].to_vec();
+    fix_open_ended_data_size(&mut head, len);
+    let reader = std::io::Cursor::new(head).chain(&bytes[head_len..]);
+    read_wav_bounded(reader, limits, Some(len))
+}
+
+/// Rewrite a `data` chunk size that claims more bytes than the whole WAV
+/// (`total` bytes, of which `head` is the start) holds, to the whole sample
+/// frames that follow it; hound refuses 0xFFFFFFFF outright.
+fn fix_open_ended_data_size(head: &mut [u8], total: u64) {
+    if let Some((at, size)) = open_ended_data_size(head, total) {
+        head[at..at + 4].copy_from_slice(&size.to_le_bytes());
     }
 }
 
 /// Where a WAV's `data` chunk size claims more bytes than follow it, the
 /// offset of that size field and the whole sample frames that do follow.
-fn open_ended_data_size(bytes: &[u8]) -> Option<(usize, u32)> {
-    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
-    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
-    if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+fn open_ended_data_size(head: &[u8], total: u64) -> Option<(usize, u32)> {
+    let u16_at = |i: usize| Some(u16::from_le_bytes(head.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(head.get(i..i + 4)?.try_into().ok()?));
+    if head.get(0..4)? != b"RIFF" || head.get(8..12)? != b"WAVE" {
         return None;
     }
     let (mut at, mut block) = (12usize, 1u32);
     loop {
-        let id = bytes.get(at..at + 4)?;
+        let id = head.get(at..at + 4)?;
         let size = u32_at(at + 4)?;
         if id == b"fmt " {
-            block = u32::from(u16_at(at + 20)?).max(1);
+            // Whole frames as hound counts them (channels x whole bytes per
+            // sample), which a lying block-align field does not change.
+            let bytes = u32::from(u16_at(at + 22)?).div_ceil(8);
+            block = (u32::from(u16_at(at + 10)?) * bytes).max(1);
         } else if id == b"data" {
-            let left = ((bytes.len() - (at + 8)) as u64).min(u64::from(u32::MAX));
+            let left = total.checked_sub(at as u64 + 8)?.min(u64::from(u32::MAX));
             return (u64::from(size) > left)
                 .then(|| (at + 4, (left - left % u64::from(block)) as u32));
         }
@@ -442,18 +469,18 @@ mod tests {
         let mut w = header(2, u32::MAX);
         let at = w.len() - 4;
         w.extend_from_slice(&[1; 4 * 100 + 3]); // 100 stereo frames and a torn one
-        assert_eq!(open_ended_data_size(&w), Some((at, 400)));
+        assert_eq!(open_ended_data_size(&w, w.len() as u64), Some((at, 400)));
         let x = read_wav_bytes(&w, AudioLimits::default()).unwrap();
         assert_eq!(x.len(), 100);
         // A size that fits is left alone, and so is anything that is not a WAV.
         let mut exact = header(1, 8);
         exact.extend_from_slice(&[0; 8]);
-        assert_eq!(open_ended_data_size(&exact), None);
-        assert_eq!(open_ended_data_size(b"RIFF"), None);
-        assert_eq!(open_ended_data_size(&exact[..30]), None);
+        assert_eq!(open_ended_data_size(&exact, exact.len() as u64), None);
+        assert_eq!(open_ended_data_size(b"RIFF", 4), None);
+        assert_eq!(open_ended_data_size(&exact[..30], 30), None);
         let mut no_data = header(1, 8);
         no_data.truncate(no_data.len() - 8);
-        assert_eq!(open_ended_data_size(&no_data), None);
+        assert_eq!(open_ended_data_size(&no_data, no_data.len() as u64), None);
     }
     use super::*;
     use std::io::Cursor;
