@@ -70,6 +70,9 @@ struct ServeArgs {
     /// Require this key in Ocp-Apim-Subscription-Key (or Authorization: Bearer); default: any.
     #[arg(long)]
     api_key: Option<String>,
+    /// Let web pages of this origin call the server from a browser (CORS), e.g. http://localhost:3000, or * for any.
+    #[arg(long)]
+    cors_origin: Option<String>,
     /// Longest recording accepted, in seconds (the service's REST limit is 60).
     #[arg(long, default_value_t = 60.0)]
     max_seconds: f64,
@@ -261,6 +264,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     let model = assessor.model().config().name.clone();
     let options = elocute_server::ServiceOptions {
         api_key: args.api_key.clone(),
+        cors_origin: args.cors_origin.clone(),
         limits,
         ..Default::default()
     };

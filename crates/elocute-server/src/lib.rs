@@ -43,6 +43,11 @@ pub struct ServiceOptions {
     /// Largest request body read, in bytes (default 64 MiB: 60 s of 48 kHz
     /// stereo 32-bit float is 23 MB).
     pub max_body_bytes: usize,
+    /// Web pages of this origin (`https://app.example`, or `*` for any) may
+    /// call the server from a browser: preflights are answered and every
+    /// reply carries `Access-Control-Allow-Origin`. `None` (the default)
+    /// sends no CORS headers, so browsers refuse cross-origin calls.
+    pub cors_origin: Option<String>,
 }
 
 impl Default for ServiceOptions {
@@ -53,6 +58,7 @@ impl Default for ServiceOptions {
                 max_seconds: Some(60.0),
             },
             max_body_bytes: 64 << 20,
+            cors_origin: None,
         }
     }
 }
@@ -86,7 +92,7 @@ impl Service {
     /// becomes a 500 reply, so one bad request cannot take the server down.
     pub fn respond(&self, req: &Request) -> Reply {
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.try_respond(req)));
-        match outcome {
+        self.with_cors(match outcome {
             Ok(Ok(reply)) => reply,
             Ok(Err(e)) => e.reply(),
             Err(_) => HttpError {
@@ -95,16 +101,34 @@ impl Service {
                 message: "the assessment failed unexpectedly".into(),
             }
             .reply(),
+        })
+    }
+
+    /// Add the CORS origin to any reply, errors too: a browser hides the body
+    /// of a cross-origin reply without it.
+    pub fn with_cors(&self, mut reply: Reply) -> Reply {
+        if let Some(origin) = &self.options.cors_origin {
+            reply
+                .headers
+                .push(("Access-Control-Allow-Origin".into(), origin.clone()));
+            if origin != "*" {
+                reply.headers.push(("Vary".into(), "Origin".into()));
+            }
         }
+        reply
     }
 
     fn try_respond(&self, req: &Request) -> Result<Reply, HttpError> {
         let route = protocol::route(req.method, req.url)?;
-        self.authorize(req)?;
+        // Browsers send no credentials on a preflight.
+        if route != Route::Preflight {
+            self.authorize(req)?;
+        }
         match route {
-            Route::Status => Ok(Reply {
-                status: 200,
-                body: json!({
+            Route::Preflight => Ok(self.preflight(req)),
+            Route::Status => Ok(Reply::json(
+                200,
+                json!({
                     "name": "elocute",
                     "version": env!("CARGO_PKG_VERSION"),
                     "model": self.model,
@@ -112,7 +136,7 @@ impl Service {
                     "language": protocol::LANGUAGE,
                     "maxAudioSeconds": self.options.limits.max_seconds,
                 }),
-            }),
+            )),
             Route::Recognize => {
                 let s = protocol::settings(req)?;
                 let audio = decode_audio(req.body, s.audio, self.options.limits)
@@ -121,11 +145,36 @@ impl Service {
                     .assessor
                     .assess_with_config(&audio, elocute::SAMPLE_RATE, &s.config)
                     .map_err(|e| assessment_error(&e))?;
-                Ok(Reply {
-                    status: 200,
-                    body: elocute::to_rest(&result, s.format),
-                })
+                Ok(Reply::json(200, elocute::to_rest(&result, s.format)))
             }
+        }
+    }
+
+    /// 204 with what a browser may send; `with_cors` adds the origin.
+    fn preflight(&self, req: &Request) -> Reply {
+        let methods = "GET, POST, OPTIONS";
+        let mut headers = vec![("Allow".to_string(), methods.to_string())];
+        if self.options.cors_origin.is_some() {
+            // The service's request headers, unless the browser names those it will send.
+            let asked = req.header("Access-Control-Request-Headers").unwrap_or(
+                "Pronunciation-Assessment, Content-Type, Ocp-Apim-Subscription-Key, Authorization",
+            );
+            headers.extend([
+                (
+                    "Access-Control-Allow-Methods".to_string(),
+                    methods.to_string(),
+                ),
+                (
+                    "Access-Control-Allow-Headers".to_string(),
+                    asked.to_string(),
+                ),
+                ("Access-Control-Max-Age".to_string(), "600".to_string()),
+            ]);
+        }
+        Reply {
+            status: 204,
+            headers,
+            body: serde_json::Value::Null,
         }
     }
 
@@ -290,13 +339,20 @@ impl Server {
                 headers: &headers,
                 body: &body,
             }),
-            Err(e) => e.reply(),
+            Err(e) => self.service.with_cors(e.reply()),
         };
         let status = reply.status;
-        let body = serde_json::to_string(&reply.body).unwrap_or_else(|_| "{}".into());
-        let response = tiny_http::Response::from_string(body)
-            .with_status_code(status)
-            .with_header(json_header());
+        let mut response = if reply.body.is_null() {
+            tiny_http::Response::from_string(String::new())
+        } else {
+            let body = serde_json::to_string(&reply.body).unwrap_or_else(|_| "{}".into());
+            tiny_http::Response::from_string(body)
+                .with_header(header("Content-Type", "application/json; charset=utf-8"))
+        }
+        .with_status_code(status);
+        for (name, value) in &reply.headers {
+            response.add_header(header(name, value));
+        }
         // A client that hung up before its answer has nothing to lose.
         let _ = req.respond(response);
         if !self.quiet {
@@ -309,12 +365,12 @@ impl Server {
     }
 }
 
-fn json_header() -> tiny_http::Header {
-    tiny_http::Header::from_bytes(
-        &b"Content-Type"[..],
-        &b"application/json; charset=utf-8"[..],
-    )
-    .expect("a valid header")
+/// A header field. Names and values here are ASCII (the one echoed value
+/// came from a request header); anything else is sent empty rather than lost.
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .or_else(|()| tiny_http::Header::from_bytes(name.as_bytes(), &b""[..]))
+        .expect("header names here are ASCII")
 }
 
 /// The body, or 413 when it is larger than `limit` (checked against

@@ -43,13 +43,26 @@ impl Request<'_> {
     }
 }
 
-/// A response: status code and JSON body.
+/// A response: status code, extra header fields and JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// HTTP status code.
     pub status: u16,
-    /// The JSON body.
+    /// Header fields beside `Content-Type` (CORS, `Allow`).
+    pub headers: Vec<(String, String)>,
+    /// The JSON body (`Null` for none, as in a 204).
     pub body: Value,
+}
+
+impl Reply {
+    /// A reply with a JSON body and no extra header.
+    pub fn json(status: u16, body: Value) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
 }
 
 /// A request the protocol refuses, with the status and a message that says
@@ -76,10 +89,10 @@ impl HttpError {
 
     /// The error as a reply: `{"error": {"code": ..., "message": ...}}`.
     pub fn reply(&self) -> Reply {
-        Reply {
-            status: self.status,
-            body: json!({"error": {"code": self.code, "message": self.message}}),
-        }
+        Reply::json(
+            self.status,
+            json!({"error": {"code": self.code, "message": self.message}}),
+        )
     }
 }
 
@@ -90,6 +103,8 @@ pub enum Route {
     Recognize,
     /// `GET /`: what is serving (name, version, model), for health checks.
     Status,
+    /// `OPTIONS` on either path: a browser's CORS preflight.
+    Preflight,
 }
 
 /// The route of a request, or 404 / 405.
@@ -99,6 +114,7 @@ pub enum Route {
 /// let url = "/speech/recognition/conversation/cognitiveservices/v1?language=en-US";
 /// assert_eq!(route("POST", url), Ok(Route::Recognize));
 /// assert_eq!(route("GET", url).unwrap_err().status, 405);
+/// assert_eq!(route("OPTIONS", url), Ok(Route::Preflight));
 /// assert_eq!(route("POST", "/v2/elsewhere").unwrap_err().status, 404);
 /// ```
 pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
@@ -122,6 +138,8 @@ pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
     };
     if method.eq_ignore_ascii_case(wanted) {
         Ok(found)
+    } else if method.eq_ignore_ascii_case("OPTIONS") {
+        Ok(Route::Preflight)
     } else {
         Err(HttpError {
             status: 405,
@@ -389,6 +407,8 @@ mod tests {
             assert_eq!(route("post", &url), Ok(Route::Recognize));
         }
         assert_eq!(route("GET", "/"), Ok(Route::Status));
+        assert_eq!(route("options", "/"), Ok(Route::Preflight));
+        assert_eq!(route("OPTIONS", "/elsewhere").unwrap_err().status, 404);
         assert_eq!(route("POST", "/").unwrap_err().status, 405);
         for bad in [
             "/speech/recognition/other/cognitiveservices/v1",

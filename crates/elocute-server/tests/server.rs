@@ -375,6 +375,7 @@ fn limits_and_keys() {
             max_seconds: Some(1.0),
         },
         max_body_bytes: 200_000,
+        cors_origin: None,
     });
     let (_, wav) = good_morning();
     let query = "?language=en-US";
@@ -475,4 +476,60 @@ fn shutdown_ends_run() {
     });
     // Once shut down it stays down: a later run returns at once.
     server.run(2);
+}
+
+#[test]
+fn browsers_get_cors_when_an_origin_is_allowed() {
+    let (_, wav) = good_morning();
+    let preflight = |addr| {
+        send(
+            addr,
+            &format!(
+                "OPTIONS {PATH}?language=en-US HTTP/1.1\r\nConnection: close\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: pronunciation-assessment, content-type\r\n\r\n"
+            ),
+            b"",
+        )
+    };
+    // Without --cors-origin: a preflight is answered, but nothing allows the page.
+    let plain = preflight(server());
+    assert_eq!(plain.status, 204);
+    assert!(
+        !plain.head.contains("Access-Control-Allow-Origin"),
+        "{}",
+        plain.head
+    );
+
+    let addr = start(ServiceOptions {
+        api_key: Some("k".into()),
+        cors_origin: Some("https://app.example".into()),
+        ..Default::default()
+    });
+    // The preflight needs no key and allows what the page asked for.
+    let p = preflight(addr);
+    assert_eq!(p.status, 204, "{}", p.head);
+    let head = p.head.to_ascii_lowercase();
+    for line in [
+        "access-control-allow-origin: https://app.example",
+        "access-control-allow-methods: get, post, options",
+        "access-control-allow-headers: pronunciation-assessment, content-type",
+        "vary: origin",
+    ] {
+        assert!(head.contains(line), "{line} missing from {}", p.head);
+    }
+    // Answers and refusals both carry the origin, so the page can read them.
+    let ok = post(
+        addr,
+        "?language=en-US",
+        &[pa(&comprehensive()), "Ocp-Apim-Subscription-Key: k".into()],
+        wav,
+    );
+    assert_eq!(ok.status, 200);
+    assert!(ok
+        .head
+        .contains("Access-Control-Allow-Origin: https://app.example"));
+    let refused = post(addr, "?language=en-US", &[pa(&comprehensive())], wav);
+    assert_eq!(refused.status, 401);
+    assert!(refused
+        .head
+        .contains("Access-Control-Allow-Origin: https://app.example"));
 }
