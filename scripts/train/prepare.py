@@ -116,9 +116,11 @@ def run_batch(manifest, out, lexicon=None, threads=2):
         print(f"prepare: {out} exists, skipping alignment", flush=True)
         return
     exe = os.path.join(REPO, "target", "release", "elocute")
-    # the GMM explicitly: frame labels come from the bootstrap model, whatever elocute's default is
+    # the GMM explicitly: frame labels come from the bootstrap model, whatever elocute's default is;
+    # --no-scorer: the GMM's phone accuracy stored beside them (eval_gop.py's gmm_accuracy baseline)
+    # must be its raw GOP, not its learned scorer, which was trained on every TRAIN speaker
     cmd = [exe, "batch", manifest, "--output", out + ".tmp", "--model", os.path.join(REPO, "models", "ps-en-us-ptm"),
-           "--config", '{"GradingSystem":"HundredMark"}', "--threads", str(threads)]
+           "--config", '{"GradingSystem":"HundredMark"}', "--threads", str(threads), "--no-scorer"]
     if lexicon:
         cmd += ["--lexicon", lexicon]
     print("prepare:", " ".join(cmd), flush=True)
