@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything elocute needs on a Debian machine, and is safe to run again:
-#   - Debian packages: espeak-ng and sox (test audio), python3 venv support, unzip
+#   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), python3 venv
+#     support, unzip
 #   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
 #   - .venv/: Python packages for the model conversion script (pinned)
 #   - models/ps-en-us-ptm/model.onnx: the pocketsphinx en-us model converted to ONNX
@@ -19,6 +20,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v sox >/dev/null || need_apt+=(sox)
+command -v opusenc >/dev/null || need_apt+=(opus-tools)
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
@@ -31,7 +33,7 @@ fi
 if ! command -v cargo >/dev/null; then
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 fi
-command -v cargo >/dev/null || { log "cargo not found: install a Rust toolchain (1.85 or newer) first"; exit 1; }
+command -v cargo >/dev/null || { log "cargo not found: install a Rust toolchain (1.88 or newer) first"; exit 1; }
 
 if [ ! -f "$ORT_LIB" ]; then
   log "fetching onnxruntime $ORT_VERSION from its PyPI wheel"

@@ -60,3 +60,22 @@ pub fn text_scores(r: &elocute::AssessmentResult) -> [f64; 4] {
         t.pron_score.expect("PronScore"),
     ]
 }
+
+/// Encode a WAV to Ogg/Opus at `kbps` with the reference encoder `opusenc`
+/// (opus-tools, installed by `scripts/setup.sh`), next to it as `<name>-<kbps>k.opus`.
+///
+/// Panics with a clear message when opusenc is missing: these tests must not pass vacuously.
+pub fn opus_encode(wav: &Path, kbps: u32) -> PathBuf {
+    let stem = wav.file_stem().unwrap().to_string_lossy();
+    let out = wav.with_file_name(format!("{stem}-{kbps}k.opus"));
+    let status = Command::new("opusenc")
+        .args(["--quiet", "--bitrate", &kbps.to_string()])
+        .arg(wav)
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("opusenc is needed for these tests (run scripts/setup.sh): {e}")
+        });
+    assert!(status.success(), "opusenc failed on {}", wav.display());
+    out
+}

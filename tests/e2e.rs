@@ -1,7 +1,7 @@
 //! End-to-end behaviour of the library on synthesised speech.
 
 use elocute::{Assessor, Error, Granularity, PronunciationAssessmentConfig, RecognitionStatus};
-use elocute_tests::{assessor, hundred, speak, text_scores, tmpdir};
+use elocute_tests::{assessor, hundred, opus_encode, speak, text_scores, tmpdir};
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog.";
 
@@ -1104,4 +1104,49 @@ fn snr_follows_the_noise_mixed_in() {
     eprintln!("SNR clean, mixed at 25 dB, mixed at 10 dB: {seen:?}");
     assert!(clean_snr > 40.0, "espeak-ng's digital silence: {clean_snr}");
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
+}
+
+/// A recording sent as Ogg/Opus (what browsers record) scores as its WAV does,
+/// at a speech bit rate and at a low one, and still tells a wrong text apart.
+#[test]
+fn ogg_opus_scores_like_the_wav() {
+    let dir = tmpdir("opus");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let from_wav = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let w = text_scores(&from_wav);
+    for kbps in [24, 12] {
+        let opus = opus_encode(&wav, kbps);
+        let r = assessor().assess_file(&opus, &hundred(FOX)).unwrap();
+        let o = text_scores(&r);
+        eprintln!("{kbps} kb/s: opus {o:?}, wav {w:?}");
+        for (a, b) in o.iter().zip(&w) {
+            assert!(
+                (a - b).abs() <= 6.0,
+                "{kbps} kb/s: {o:?} against the WAV's {w:?}"
+            );
+        }
+        let (ow, ww) = (&r.nbest[0].words, &from_wav.nbest[0].words);
+        assert_eq!(ow.len(), ww.len());
+        // Same timing: the codec's faint noise in pauses may let a word start a few
+        // frames into a pause, but no word moves by more than 80 ms and the typical
+        // one by at most two 10 ms frames.
+        let mut shifts: Vec<u64> = ow
+            .iter()
+            .zip(ww)
+            .map(|(a, b)| a.offset.abs_diff(b.offset) / 100_000)
+            .collect();
+        shifts.sort_unstable();
+        assert!(
+            shifts[shifts.len() / 2] <= 2 && shifts[shifts.len() - 1] <= 8,
+            "word start shifts in frames: {shifts:?}"
+        );
+        let wrong = assessor()
+            .assess_file(&opus, &hundred("She sells sea shells by the sea shore."))
+            .unwrap();
+        assert!(
+            text_scores(&wrong)[0] + 15.0 < o[0],
+            "wrong text {:?}",
+            text_scores(&wrong)
+        );
+    }
 }

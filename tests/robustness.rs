@@ -18,7 +18,7 @@ use elocute::{
     AssessmentResult, Assessor, AudioLimits, Error, GradingSystem, PronunciationAssessmentConfig,
     RecognitionStatus,
 };
-use elocute_tests::{assessor, hundred, speak, tmpdir};
+use elocute_tests::{assessor, hundred, opus_encode, speak, tmpdir};
 
 const TEXT: &str = "Good morning. How are you today?";
 const TEXT_WORDS: usize = 6;
@@ -1336,4 +1336,59 @@ fn the_binary_gives_one_line_errors_and_never_panics() {
     // A header claiming a 4 GHz sample rate: a clear error, not a crash.
     let (code, _, stderr) = run_cli(&["--audio", &path(&huge_rate), "--text", TEXT]);
     assert!(code == 0 || stderr.contains("cli-4ghz.wav"), "{stderr}");
+}
+
+/// Damaged Ogg/Opus: a stream cut off mid-page keeps the audio before the cut
+/// (as a truncated WAV does); one that is not Opus, or has no audio packet, is
+/// a clear error naming the file.
+#[test]
+fn damaged_ogg_opus() {
+    let opus = std::fs::read(opus_encode(&speak(dir(), "opus-src", TEXT, 150), 24)).unwrap();
+    let whole =
+        elocute_audio::read_audio(write("opus-whole.opus", &opus), AudioLimits::default()).unwrap();
+    let cut = write("opus-cut.opus", &opus[..opus.len() * 6 / 10]);
+    let part = elocute_audio::read_audio(&cut, AudioLimits::default()).unwrap();
+    assert!(
+        part.len() < whole.len() && part.len() > whole.len() / 3,
+        "{} of {} samples",
+        part.len(),
+        whole.len()
+    );
+    assert_eq!(
+        part[..],
+        whole[..part.len()],
+        "the audio before the cut is unchanged"
+    );
+
+    // Not Opus: the identification header's magic is wrong (an Ogg Vorbis file has no OpusHead).
+    let at = opus.windows(8).position(|w| w == b"OpusHead").unwrap();
+    let mut vorbis = opus.clone();
+    vorbis[at..at + 8].copy_from_slice(b"\x01vorbis\0");
+    // Only headers: the stream ends before the first audio page.
+    let tags = opus.windows(8).position(|w| w == b"OpusTags").unwrap();
+    let second_page = opus[tags..].windows(4).position(|w| w == b"OggS").unwrap() + tags;
+    for (name, bytes) in [
+        ("opus-not-opus.opus", vorbis),
+        ("opus-headers-only.opus", opus[..second_page].to_vec()),
+        ("opus-magic-only.opus", b"OggS".to_vec()),
+    ] {
+        let e = assessor()
+            .assess_file(write(name, &bytes), &hundred(TEXT))
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::UnsupportedAudio { .. } | Error::EmptyAudio { .. }),
+            "{name}: {e}"
+        );
+        names_file(&e, name);
+    }
+    // The length limit holds while decoding.
+    let e = elocute_audio::read_audio(
+        write("opus-long.opus", &opus),
+        AudioLimits {
+            max_seconds: Some(1.0),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::AudioTooLong { .. }), "{e}");
+    names_file(&e, "opus-long.opus");
 }

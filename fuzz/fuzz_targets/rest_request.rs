@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     match settings(&req) {
         Ok(s) => {
             assert!(!s.config.reference_text.trim().is_empty());
-            if let AudioEncoding::WavOrPcm16 { sample_rate } = s.audio {
+            if let AudioEncoding::FileOrPcm16 { sample_rate } = s.audio {
                 let limits = elocute_audio::AudioLimits {
                     max_seconds: Some(5.0),
                 };

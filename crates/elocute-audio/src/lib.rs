@@ -1,9 +1,12 @@
-//! Audio loading for elocute: any PCM or float WAV to 16 kHz mono `f32`.
+//! Audio loading for elocute: any PCM or float WAV, or Ogg/Opus, to 16 kHz
+//! mono `f32`.
 //!
 //! WAV files with 8/16/24/32-bit integer or 32-bit float samples, any sample
 //! rate and any channel count are read with `hound`, down-mixed to mono while
 //! reading (so a long multi-channel file never sits in memory whole), and
-//! resampled to 16 kHz with `rubato`. Samples come out scaled to `[-1, 1]`.
+//! resampled to 16 kHz with `rubato`. Ogg/Opus is decoded with `opus-pure`.
+//! [`read_audio`] and [`read_audio_bytes`] tell the two apart by their first
+//! bytes. Samples come out scaled to `[-1, 1]`.
 //!
 //! ```
 //! use elocute_audio::{to_16k_mono, SAMPLE_RATE};
@@ -18,6 +21,9 @@ use std::path::Path;
 
 pub use elocute_core::SAMPLE_RATE;
 use elocute_core::{Error, Result};
+pub use opus::read_ogg_opus;
+
+mod opus;
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
@@ -63,6 +69,39 @@ impl Default for AudioLimits {
         }
     }
 }
+
+/// Read a recording, WAV or Ogg/Opus (told apart by the file's first bytes),
+/// and return 16 kHz mono samples in `[-1, 1]`. Errors name the file, as
+/// [`read_wav`]'s do.
+pub fn read_audio(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>> {
+    let path = path.as_ref();
+    let mut magic = [0u8; 4];
+    let is_ogg = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == OGG_MAGIC;
+    if !is_ogg {
+        return read_wav(path, limits);
+    }
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_ogg_opus(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+}
+
+/// [`read_audio`] for a recording held in memory (a request body): Ogg/Opus
+/// when it starts with `OggS`, else WAV ([`read_wav_bytes`]).
+pub fn read_audio_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
+    if bytes.starts_with(OGG_MAGIC) {
+        read_ogg_opus(bytes, limits)
+    } else {
+        read_wav_bytes(bytes, limits)
+    }
+}
+
+/// The capture pattern every Ogg page starts with.
+const OGG_MAGIC: &[u8; 4] = b"OggS";
 
 /// Read a WAV file and return 16 kHz mono samples in `[-1, 1]`.
 ///

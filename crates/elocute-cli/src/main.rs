@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Assess one recording against its reference text; prints the result JSON.
     Assess {
-        /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels).
+        /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels; or Ogg/Opus).
         #[arg(long)]
         audio: PathBuf,
         /// The reference text (overrides ReferenceText in --config).
@@ -452,7 +452,7 @@ fn with_audio(
 ) -> (serde_json::Value, f64, bool) {
     let mut cfg = config.clone();
     cfg.reference_text = item.text.clone();
-    let outcome = elocute_audio::read_wav(&item.audio, common.limits()).and_then(|audio| {
+    let outcome = elocute_audio::read_audio(&item.audio, common.limits()).and_then(|audio| {
         let secs = audio.len() as f64 / f64::from(elocute::SAMPLE_RATE);
         f(&audio, &cfg)
             .map(|line| (line, secs))
@@ -470,7 +470,7 @@ fn with_audio(
 
 fn progress(n: usize, total: usize, start: Instant) {
     // Redraw at most ~100 times per batch.
-    if n == total || n % (total / 100).max(1) == 0 {
+    if n == total || n.is_multiple_of((total / 100).max(1)) {
         let width = 30;
         let filled = width * n / total.max(1);
         eprint!(

@@ -67,7 +67,7 @@ fn cardinal_into(mut n: u64, out: &mut Vec<&'static str>) {
         out.push(ONES[n as usize]);
     } else {
         out.push(TENS[(n / 10) as usize]);
-        if n % 10 > 0 {
+        if !n.is_multiple_of(10) {
             out.push(ONES[(n % 10) as usize]);
         }
     }

@@ -207,10 +207,12 @@ fn decode_audio(
     limits: AudioLimits,
 ) -> elocute::Result<Vec<f32>> {
     match encoding {
-        AudioEncoding::WavOrPcm16 { sample_rate } if !body.starts_with(b"RIFF") => {
+        AudioEncoding::FileOrPcm16 { sample_rate }
+            if !body.starts_with(b"RIFF") && !body.starts_with(b"OggS") =>
+        {
             elocute_audio::read_pcm16(body, 1, sample_rate, limits)
         }
-        _ => elocute_audio::read_wav_bytes(body, limits),
+        _ => elocute_audio::read_audio_bytes(body, limits),
     }
 }
 

@@ -152,11 +152,12 @@ pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
 /// How the body's audio is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudioEncoding {
-    /// A WAV file (any PCM or float format the audio stage reads).
-    Wav,
-    /// A WAV file, or when the body has no RIFF header, little-endian 16-bit
+    /// A WAV file (any PCM or float format the audio stage reads) or Ogg/Opus,
+    /// told apart by the body's first bytes.
+    File,
+    /// As `File`, or when the body has no RIFF header, little-endian 16-bit
     /// mono PCM at this rate (`codecs=audio/pcm; samplerate=N`).
-    WavOrPcm16 {
+    FileOrPcm16 {
         /// Samples per second of headerless audio.
         sample_rate: u32,
     },
@@ -290,7 +291,7 @@ fn assessment_config(header: Option<&str>) -> Result<PronunciationAssessmentConf
 /// The body's encoding from `Content-Type`; a missing type means "look at the bytes".
 fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError> {
     let Some(ct) = content_type else {
-        return Ok(AudioEncoding::Wav);
+        return Ok(AudioEncoding::File);
     };
     let mut parts = ct.split(';').map(str::trim);
     let media = parts.next().unwrap_or("").to_ascii_lowercase();
@@ -301,7 +302,6 @@ fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError
         let v = v.trim().trim_matches('"');
         match k.trim().to_ascii_lowercase().as_str() {
             "codecs" if v.eq_ignore_ascii_case("audio/pcm") => pcm = true,
-            "codecs" if v.to_ascii_lowercase().contains("opus") => return Err(opus()),
             "samplerate" | "rate" => {
                 sample_rate = v.parse().ok().filter(|r| *r > 0).ok_or_else(|| {
                     HttpError::bad_request(format!("Content-Type samplerate={v:?} is not a rate"))
@@ -313,26 +313,25 @@ fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError
     }
     match media.as_str() {
         // Raw sample types: no header by definition.
-        "audio/pcm" | "audio/l16" => Ok(AudioEncoding::WavOrPcm16 { sample_rate }),
+        "audio/pcm" | "audio/l16" => Ok(AudioEncoding::FileOrPcm16 { sample_rate }),
         "audio/wav"
         | "audio/x-wav"
         | "audio/wave"
         | "audio/vnd.wave"
         | "application/octet-stream"
         | "" => Ok(if pcm {
-            AudioEncoding::WavOrPcm16 { sample_rate }
+            AudioEncoding::FileOrPcm16 { sample_rate }
         } else {
-            AudioEncoding::Wav
+            AudioEncoding::File
         }),
-        "audio/ogg" | "audio/opus" | "audio/webm" => Err(opus()),
+        "audio/ogg" | "audio/opus" => Ok(AudioEncoding::File),
+        "audio/webm" => Err(HttpError::bad_request(
+            "WebM audio is not supported: send audio/ogg (Opus) or audio/wav",
+        )),
         other => Err(HttpError::bad_request(format!(
-            "Content-Type {other:?} is not audio elocute reads: send audio/wav (PCM)"
+            "Content-Type {other:?} is not audio elocute reads: send audio/wav or audio/ogg (Opus)"
         ))),
     }
-}
-
-fn opus() -> HttpError {
-    HttpError::bad_request("OGG/Opus audio is not supported: send audio/wav (PCM)")
 }
 
 /// `key=value` pairs of a URL's query, percent-decoded.
@@ -511,23 +510,24 @@ mod tests {
     #[test]
     fn content_types() {
         let ok = |ct: &str| audio_encoding(Some(ct));
-        assert_eq!(audio_encoding(None), Ok(AudioEncoding::Wav));
-        assert_eq!(ok("audio/wav"), Ok(AudioEncoding::Wav));
+        assert_eq!(audio_encoding(None), Ok(AudioEncoding::File));
+        assert_eq!(ok("audio/wav"), Ok(AudioEncoding::File));
         assert_eq!(
             ok("audio/wav; codecs=audio/pcm; samplerate=16000"),
-            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 16000 })
+            Ok(AudioEncoding::FileOrPcm16 { sample_rate: 16000 })
         );
         assert_eq!(
             ok("Audio/WAV;codecs=\"audio/pcm\";samplerate=8000"),
-            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 8000 })
+            Ok(AudioEncoding::FileOrPcm16 { sample_rate: 8000 })
         );
         assert_eq!(
             ok("audio/l16; rate=22050"),
-            Ok(AudioEncoding::WavOrPcm16 { sample_rate: 22050 })
+            Ok(AudioEncoding::FileOrPcm16 { sample_rate: 22050 })
         );
+        assert_eq!(ok("audio/ogg; codecs=opus"), Ok(AudioEncoding::File));
+        assert_eq!(ok("audio/opus"), Ok(AudioEncoding::File));
         for bad in [
-            "audio/ogg; codecs=opus",
-            "audio/wav; codecs=opus",
+            "audio/webm; codecs=opus",
             "audio/mpeg",
             "text/plain",
             "audio/wav; samplerate=fast",
@@ -535,7 +535,7 @@ mod tests {
         ] {
             assert_eq!(ok(bad).unwrap_err().status, 400, "{bad}");
         }
-        assert!(ok("audio/ogg").unwrap_err().message.contains("Opus"));
+        assert!(ok("audio/webm").unwrap_err().message.contains("audio/ogg"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
-use elocute_tests::{assessor, speak, tmpdir};
+use elocute_tests::{assessor, opus_encode, speak, tmpdir};
 use serde_json::Value;
 
 const PATH: &str = "/speech/recognition/conversation/cognitiveservices/v1";
@@ -341,8 +341,11 @@ fn refusals_are_clear_and_the_server_carries_on() {
         b"not a wav at all",
         "unsupported or malformed audio",
     );
-    let ogg = [ok_pa.clone(), "Content-Type: audio/ogg; codecs=opus".into()];
-    refused(query, &ogg, wav, "Opus");
+    let webm = [
+        ok_pa.clone(),
+        "Content-Type: audio/webm; codecs=opus".into(),
+    ];
+    refused(query, &webm, wav, "WebM");
     let r = send(
         addr,
         "GET /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\nConnection: close\r\n\r\n",
@@ -532,4 +535,31 @@ fn browsers_get_cors_when_an_origin_is_allowed() {
     assert!(refused
         .head
         .contains("Access-Control-Allow-Origin: https://app.example"));
+}
+
+#[test]
+fn ogg_opus_bodies_are_assessed() {
+    let (path, wav) = good_morning();
+    let opus = std::fs::read(opus_encode(path, 24)).unwrap();
+    let query = "?language=en-US&format=detailed";
+    let from_wav = post(
+        server(),
+        query,
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        wav,
+    );
+    for content_type in ["Content-Type: audio/ogg; codecs=opus", WAV_TYPE] {
+        let r = post(
+            server(),
+            query,
+            &[pa(&comprehensive()), content_type.into()],
+            &opus,
+        );
+        assert_eq!(r.status, 200, "{content_type}: {}", r.body);
+        let (a, b) = (
+            r.body["NBest"][0]["AccuracyScore"].as_f64().unwrap(),
+            from_wav.body["NBest"][0]["AccuracyScore"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 6.0, "{content_type}: Opus {a}, WAV {b}");
+    }
 }

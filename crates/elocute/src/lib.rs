@@ -294,7 +294,8 @@ impl Assessor {
         self.assess_16k(&self.audio_16k(samples, sample_rate)?, config)
     }
 
-    /// Read a WAV file (any PCM/float format, rate and channel count) and assess it.
+    /// Read a recording (WAV of any PCM/float format, rate and channel count,
+    /// or Ogg/Opus) and assess it.
     /// Errors about the audio name the file.
     pub fn assess_file(
         &self,
@@ -302,7 +303,7 @@ impl Assessor {
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
         let path = path.as_ref();
-        let audio = elocute_audio::read_wav(path, self.limits)?;
+        let audio = elocute_audio::read_audio(path, self.limits)?;
         self.assess_16k(&audio, config)
             .map_err(|e| e.with_path(path))
     }
