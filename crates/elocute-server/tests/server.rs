@@ -392,29 +392,15 @@ fn limits_and_keys() {
         h.extend(key.map(String::from));
         h
     };
-    let r = post(addr, query, &headers(None), &short);
-    assert_eq!(r.status, 401);
-    let r = post(
-        addr,
-        query,
-        &headers(Some("Ocp-Apim-Subscription-Key: wrong")),
-        &short,
-    );
-    assert_eq!(r.status, 401);
-    let r = post(
-        addr,
-        query,
-        &headers(Some("Ocp-Apim-Subscription-Key: s3cret")),
-        &short,
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let r = post(
-        addr,
-        query,
-        &headers(Some("Authorization: Bearer s3cret")),
-        &short,
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    for (key, status) in [
+        (None, 401),
+        (Some("Ocp-Apim-Subscription-Key: wrong"), 401),
+        (Some("Ocp-Apim-Subscription-Key: s3cret"), 200),
+        (Some("Authorization: Bearer s3cret"), 200),
+    ] {
+        let r = post(addr, query, &headers(key), &short);
+        assert_eq!(r.status, status, "{key:?}: {}", r.body);
+    }
     // 2.4 s of audio over a 1 s limit.
     let r = post(
         addr,
