@@ -114,6 +114,11 @@ fn post(addr: SocketAddr, query: &str, headers: &[String], body: &[u8]) -> Respo
     send(addr, &head, body)
 }
 
+/// A JSON object's keys in order.
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(|k| k.as_str()).collect()
+}
+
 fn pa(json: &str) -> String {
     format!("Pronunciation-Assessment: {}", pa_header(json))
 }
@@ -142,15 +147,8 @@ fn detailed_answer_is_the_librarys_rest_json() {
     assert_eq!(r.body, elocute::to_rest(&local, RestFormat::Detailed));
     // The service's REST layout: status by name, scores flat on NBest and words.
     assert_eq!(r.body["RecognitionStatus"], "Success");
-    let keys: Vec<&str> = r
-        .body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str())
-        .collect();
     assert_eq!(
-        keys,
+        keys(&r.body),
         [
             "RecognitionStatus",
             "Offset",
@@ -176,15 +174,8 @@ fn simple_is_the_default_format() {
         wav,
     );
     assert_eq!(r.status, 200);
-    let keys: Vec<&str> = r
-        .body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str())
-        .collect();
     assert_eq!(
-        keys,
+        keys(&r.body),
         ["RecognitionStatus", "DisplayText", "Offset", "Duration"]
     );
     assert_eq!(r.body["DisplayText"], TEXT);
