@@ -114,6 +114,16 @@ fn post(addr: SocketAddr, query: &str, headers: &[String], body: &[u8]) -> Respo
     send(addr, &head, body)
 }
 
+/// A request with these settings and a WAV content type to the shared server.
+fn assess_with(settings: &str, query: &str, body: &[u8]) -> Response {
+    post(server(), query, &[pa(settings), WAV_TYPE.into()], body)
+}
+
+/// [`assess_with`] the `comprehensive` settings.
+fn assess(query: &str, body: &[u8]) -> Response {
+    assess_with(&comprehensive(), query, body)
+}
+
 /// A JSON object's keys in order.
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().unwrap().keys().map(|k| k.as_str()).collect()
@@ -134,12 +144,7 @@ fn comprehensive() -> String {
 #[test]
 fn detailed_answer_is_the_librarys_rest_json() {
     let (path, wav) = good_morning();
-    let r = post(
-        server(),
-        "?language=en-US&format=detailed",
-        &[pa(&comprehensive()), WAV_TYPE.into()],
-        wav,
-    );
+    let r = assess("?language=en-US&format=detailed", wav);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.head.contains("application/json"), "{}", r.head);
     let config = PronunciationAssessmentConfig::from_json(&comprehensive()).unwrap();
@@ -167,12 +172,7 @@ fn detailed_answer_is_the_librarys_rest_json() {
 #[test]
 fn simple_is_the_default_format() {
     let (_, wav) = good_morning();
-    let r = post(
-        server(),
-        "?language=en-US",
-        &[pa(&comprehensive()), WAV_TYPE.into()],
-        wav,
-    );
+    let r = assess("?language=en-US", wav);
     assert_eq!(r.status, 200);
     assert_eq!(
         keys(&r.body),
@@ -185,12 +185,7 @@ fn simple_is_the_default_format() {
 fn rest_default_dimension_is_basic() {
     let (_, wav) = good_morning();
     let json = format!(r#"{{"ReferenceText":"{TEXT}"}}"#);
-    let r = post(
-        server(),
-        "?language=en-US&format=detailed",
-        &[pa(&json), WAV_TYPE.into()],
-        wav,
-    );
+    let r = assess_with(&json, "?language=en-US&format=detailed", wav);
     assert_eq!(r.status, 200);
     let nbest = &r.body["NBest"][0];
     assert!(nbest["AccuracyScore"].is_number(), "{nbest}");
@@ -273,10 +268,8 @@ fn silence_is_an_answer_not_an_error() {
     let dir = tmpdir("server-silence");
     let wav = dir.join("silence.wav");
     elocute_audio::write_wav_i16(&wav, &vec![0.0; 32_000], 16_000).unwrap();
-    let r = post(
-        server(),
+    let r = assess(
         "?language=en-US&format=detailed",
-        &[pa(&comprehensive()), WAV_TYPE.into()],
         &std::fs::read(&wav).unwrap(),
     );
     assert_eq!(r.status, 200);
@@ -288,12 +281,7 @@ fn a_wrong_reading_scores_lower_through_the_server() {
     let (_, wav) = good_morning();
     let score = |text: &str| {
         let json = format!(r#"{{"ReferenceText":"{text}","GradingSystem":"HundredMark"}}"#);
-        let r = post(
-            server(),
-            "?language=en-US&format=detailed",
-            &[pa(&json), WAV_TYPE.into()],
-            wav,
-        );
+        let r = assess_with(&json, "?language=en-US&format=detailed", wav);
         assert_eq!(r.status, 200);
         r.body["NBest"][0]["AccuracyScore"].as_f64().unwrap()
     };
@@ -519,12 +507,7 @@ fn ogg_opus_bodies_are_assessed() {
     let (path, wav) = good_morning();
     let opus = std::fs::read(opus_encode(path, 24)).unwrap();
     let query = "?language=en-US&format=detailed";
-    let from_wav = post(
-        server(),
-        query,
-        &[pa(&comprehensive()), WAV_TYPE.into()],
-        wav,
-    );
+    let from_wav = assess(query, wav);
     for content_type in ["Content-Type: audio/ogg; codecs=opus", WAV_TYPE] {
         let r = post(
             server(),
