@@ -523,3 +523,40 @@ fn ogg_opus_bodies_are_assessed() {
         assert!((a - b).abs() <= 6.0, "{content_type}: Opus {a}, WAV {b}");
     }
 }
+
+/// Clients keep connections open: two requests on one connection, each answered in turn.
+#[test]
+fn one_connection_carries_several_requests() {
+    use std::io::BufRead;
+    let (_, wav) = good_morning();
+    let mut s = std::io::BufReader::new(TcpStream::connect(server()).unwrap());
+    let head = format!(
+        "POST {PATH}?language=en-US HTTP/1.1\r\nHost: localhost\r\n{}\r\n{WAV_TYPE}\r\nContent-Length: {}\r\n\r\n",
+        pa(&comprehensive()),
+        wav.len()
+    );
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        s.get_mut().write_all(head.as_bytes()).unwrap();
+        s.get_mut().write_all(wav).unwrap();
+        // Status line and headers, then exactly Content-Length bytes.
+        let (mut status, mut length) = (String::new(), 0usize);
+        s.read_line(&mut status).unwrap();
+        loop {
+            let mut line = String::new();
+            s.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0u8; length];
+        s.read_exact(&mut body).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        answers.push(serde_json::from_slice::<Value>(&body).unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0]["RecognitionStatus"], "Success");
+}
