@@ -1113,6 +1113,11 @@ fn ogg_opus_scores_like_the_wav() {
     let dir = tmpdir("opus");
     let wav = speak(&dir, "fox", FOX, 150);
     let from_wav = assessor().assess_file(&wav, &hundred(FOX)).unwrap();
+    let wav_bytes = std::fs::read(&wav).unwrap();
+    assert_eq!(
+        assessor().assess_bytes(&wav_bytes, &hundred(FOX)).unwrap(),
+        from_wav
+    );
     let w = text_scores(&from_wav);
     for kbps in [24, 12] {
         let opus = opus_encode(&wav, kbps);
@@ -1140,6 +1145,10 @@ fn ogg_opus_scores_like_the_wav() {
             shifts[shifts.len() / 2] <= 2 && shifts[shifts.len() - 1] <= 8,
             "word start shifts in frames: {shifts:?}"
         );
+        // The same file's bytes, as an app holding an upload passes them.
+        let bytes = std::fs::read(&opus).unwrap();
+        let in_memory = assessor().assess_bytes(&bytes, &hundred(FOX)).unwrap();
+        assert_eq!(in_memory, r);
         let wrong = assessor()
             .assess_file(&opus, &hundred("She sells sea shells by the sea shore."))
             .unwrap();

@@ -308,6 +308,26 @@ impl Assessor {
             .map_err(|e| e.with_path(path))
     }
 
+    /// Assess a recording held in memory (an upload): a WAV or Ogg/Opus file's
+    /// bytes, told apart by their start. Errors about the audio say
+    /// `<in-memory audio>` where [`assess_file`](Self::assess_file)'s name the file.
+    ///
+    /// ```no_run
+    /// # let assessor = elocute::Assessor::with_default_model()?;
+    /// let upload: Vec<u8> = std::fs::read("take1.opus").unwrap();
+    /// let config = elocute::PronunciationAssessmentConfig::new("Good morning.");
+    /// let result = assessor.assess_bytes(&upload, &config)?;
+    /// # Ok::<(), elocute::Error>(())
+    /// ```
+    pub fn assess_bytes(
+        &self,
+        bytes: &[u8],
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<AssessmentResult> {
+        let audio = elocute_audio::read_audio_bytes(bytes, self.limits)?;
+        self.assess_16k(&audio, config)
+    }
+
     /// The reference as the pipeline sees it: normalised words, their
     /// canonical pronunciations and model phone ids, and where punctuation
     /// follows. Fails on an empty text, a word with no pronunciation, or an
