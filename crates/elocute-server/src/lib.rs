@@ -69,18 +69,12 @@ impl Default for ServiceOptions {
 pub struct Service {
     assessor: Assessor,
     options: ServiceOptions,
-    model: String,
 }
 
 impl Service {
     /// A service assessing with `assessor`.
     pub fn new(assessor: Assessor, options: ServiceOptions) -> Self {
-        let model = assessor.model().config().name.clone();
-        Service {
-            assessor,
-            options,
-            model,
-        }
+        Service { assessor, options }
     }
 
     /// The settings it was made with.
@@ -131,7 +125,7 @@ impl Service {
                 json!({
                     "name": "elocute",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "model": self.model,
+                    "model": self.assessor.model().config().name,
                     "learnedScorer": self.assessor.uses_scorer(),
                     "language": protocol::LANGUAGE,
                     "maxAudioSeconds": self.options.limits.max_seconds,
