@@ -97,6 +97,22 @@ impl PronunciationAssessmentConfig {
     /// strings (`"True"`); enum values are case-insensitive; unknown keys and
     /// wrong types are [`Error::Config`] errors naming the key.
     pub fn from_json(text: &str) -> Result<Self> {
+        Self::from_json_over(text, PronunciationAssessmentConfig::default())
+    }
+
+    /// [`from_json`](Self::from_json), with the keys the JSON does not name
+    /// taken from `base` instead of the defaults (the REST API defaults
+    /// `Dimension` to `Basic`, where the SDKs always send `Comprehensive`).
+    ///
+    /// ```
+    /// use elocute_report::{Dimension, PronunciationAssessmentConfig};
+    /// let base = PronunciationAssessmentConfig { dimension: Dimension::Basic, ..Default::default() };
+    /// let c = PronunciationAssessmentConfig::from_json_over(r#"{"ReferenceText":"hi"}"#, base.clone()).unwrap();
+    /// assert_eq!(c.dimension, Dimension::Basic);
+    /// let c = PronunciationAssessmentConfig::from_json_over(r#"{"dimension":"Comprehensive"}"#, base).unwrap();
+    /// assert_eq!(c.dimension, Dimension::Comprehensive);
+    /// ```
+    pub fn from_json_over(text: &str, base: PronunciationAssessmentConfig) -> Result<Self> {
         // Files saved by some Windows editors start with a byte-order mark.
         let text = text.trim_start_matches('\u{feff}');
         let v: Value = serde_json::from_str(text)
@@ -104,11 +120,11 @@ impl PronunciationAssessmentConfig {
         let Value::Object(map) = v else {
             return Err(Error::Config("config must be a JSON object".into()));
         };
-        Self::from_map(&map)
+        Self::from_map(&map, base)
     }
 
-    fn from_map(map: &Map<String, Value>) -> Result<Self> {
-        let mut c = PronunciationAssessmentConfig::default();
+    fn from_map(map: &Map<String, Value>, base: PronunciationAssessmentConfig) -> Result<Self> {
+        let mut c = base;
         for (key, value) in map {
             let canon = KEYS
                 .iter()

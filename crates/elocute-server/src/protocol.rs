@@ -271,14 +271,12 @@ fn assessment_config(header: Option<&str>) -> Result<PronunciationAssessmentConf
         .map_err(|e| HttpError::bad_request(format!("header {NAME} is not base64: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| HttpError::bad_request(format!("header {NAME} is not base64 of UTF-8")))?;
-    let mut config = PronunciationAssessmentConfig::from_json(&text)
+    let rest_defaults = PronunciationAssessmentConfig {
+        dimension: Dimension::Basic,
+        ..Default::default()
+    };
+    let config = PronunciationAssessmentConfig::from_json_over(&text, rest_defaults)
         .map_err(|e| HttpError::bad_request(format!("header {NAME}: {e}")))?;
-    let names_dimension =
-        serde_json::from_str::<serde_json::Map<String, Value>>(text.trim_start_matches('\u{feff}'))
-            .is_ok_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case("Dimension")));
-    if !names_dimension {
-        config.dimension = Dimension::Basic;
-    }
     if config.reference_text.trim().is_empty() {
         return Err(HttpError::bad_request(format!(
             "header {NAME}: ReferenceText is empty; unscripted assessment is not supported, \
