@@ -74,20 +74,22 @@ impl Default for AudioLimits {
 /// and return 16 kHz mono samples in `[-1, 1]`. Errors name the file, as
 /// [`read_wav`]'s do.
 pub fn read_audio(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>> {
+    use std::io::Seek;
     let path = path.as_ref();
-    let mut magic = [0u8; 4];
-    let is_ogg = std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && &magic == OGG_MAGIC;
-    if !is_ogg {
-        return read_wav(path, limits);
-    }
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    read_ogg_opus(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut magic = [0u8; 4];
+    // A file shorter than the magic is no Ogg stream; the WAV reader says what it is.
+    let is_ogg = file.read_exact(&mut magic).is_ok() && &magic == OGG_MAGIC;
+    file.rewind().map_err(io)?;
+    if is_ogg {
+        read_ogg_opus(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+    } else {
+        read_wav_file(file, path, limits)
+    }
 }
 
 /// [`read_audio`] for a recording held in memory (a request body): Ogg/Opus
@@ -100,8 +102,22 @@ pub fn read_audio_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
     }
 }
 
+/// Whether `bytes` start like a file [`read_audio_bytes`] reads (a RIFF WAV
+/// or an Ogg stream), as opposed to headerless samples.
+///
+/// ```
+/// assert!(elocute_audio::is_audio_file(b"RIFF\0\0\0\0WAVE"));
+/// assert!(elocute_audio::is_audio_file(b"OggS\0\x02"));
+/// assert!(!elocute_audio::is_audio_file(&[0x10, 0x00, 0x20, 0x00]));
+/// ```
+pub fn is_audio_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(RIFF_MAGIC) || bytes.starts_with(OGG_MAGIC)
+}
+
 /// The capture pattern every Ogg page starts with.
 const OGG_MAGIC: &[u8; 4] = b"OggS";
+/// The first bytes of a WAV file.
+const RIFF_MAGIC: &[u8; 4] = b"RIFF";
 
 /// Read a WAV file and return 16 kHz mono samples in `[-1, 1]`.
 ///
@@ -115,24 +131,34 @@ pub fn read_wav(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>>
         path: path.to_path_buf(),
         source,
     })?;
+    read_wav_file(file, path, limits)
+}
+
+/// [`read_wav`] of a file already open at its start.
+fn read_wav_file(file: std::fs::File, path: &Path, limits: AudioLimits) -> Result<Vec<f32>> {
     // The file's real size bounds the length whatever the header claims
     // (streaming writers leave placeholder sizes).
     let bytes = file.metadata().ok().map(|m| m.len());
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut rest = std::io::BufReader::new(file);
-    let mut head = Vec::with_capacity(HEADER_BYTES);
-    (&mut rest)
+    read_wav_sized(std::io::BufReader::new(file), limits, bytes).map_err(|e| e.with_path(path))
+}
+
+/// A WAV from `reader`, `total` bytes long when that is known: the real length
+/// bounds the audio, and a `data` size past it in the first [`HEADER_BYTES`]
+/// is first repaired to the frames present.
+fn read_wav_sized<R: Read>(
+    mut reader: R,
+    limits: AudioLimits,
+    total: Option<u64>,
+) -> Result<Vec<f32>> {
+    let mut head = Vec::new();
+    (&mut reader)
         .take(HEADER_BYTES as u64)
         .read_to_end(&mut head)
-        .map_err(io)?;
-    if let Some(total) = bytes {
+        .map_err(|e| unsupported(hound::Error::IoError(e)))?;
+    if let Some(total) = total {
         fix_open_ended_data_size(&mut head, total);
     }
-    read_wav_bounded(std::io::Cursor::new(head).chain(rest), limits, bytes)
-        .map_err(|e| e.with_path(path))
+    read_wav_bounded(std::io::Cursor::new(head).chain(reader), limits, total)
 }
 
 /// How much of a WAV's start is searched for its `data` chunk header
@@ -160,12 +186,7 @@ pub fn read_wav_from<R: Read>(reader: R, limits: AudioLimits) -> Result<Vec<f32>
 /// assert_eq!(samples.len(), 1600);
 /// ```
 pub fn read_wav_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
-    let len = bytes.len() as u64;
-    let head_len = bytes.len().min(HEADER_BYTES);
-    let mut head = bytes[..head_len].to_vec();
-    fix_open_ended_data_size(&mut head, len);
-    let reader = std::io::Cursor::new(head).chain(&bytes[head_len..]);
-    read_wav_bounded(reader, limits, Some(len))
+    read_wav_sized(bytes, limits, Some(bytes.len() as u64))
 }
 
 /// Rewrite a `data` chunk size that claims more bytes than the whole WAV
@@ -182,7 +203,7 @@ fn fix_open_ended_data_size(head: &mut [u8], total: u64) {
 fn open_ended_data_size(head: &[u8], total: u64) -> Option<(usize, u32)> {
     let u16_at = |i: usize| Some(u16::from_le_bytes(head.get(i..i + 2)?.try_into().ok()?));
     let u32_at = |i: usize| Some(u32::from_le_bytes(head.get(i..i + 4)?.try_into().ok()?));
-    if head.get(0..4)? != b"RIFF" || head.get(8..12)? != b"WAVE" {
+    if head.get(0..4)? != RIFF_MAGIC || head.get(8..12)? != b"WAVE" {
         return None;
     }
     let (mut at, mut block) = (12usize, 1u32);
@@ -487,6 +508,8 @@ pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::io::Cursor;
 
     /// A WAV header with a LIST chunk before `data`, `channels` x 16-bit, and `data_size`.
     /// (hound does not skip the pad byte after an odd-sized chunk, so the LIST chunk is even.)
@@ -521,8 +544,6 @@ mod tests {
         no_data.truncate(no_data.len() - 8);
         assert_eq!(open_ended_data_size(&no_data, no_data.len() as u64), None);
     }
-    use super::*;
-    use std::io::Cursor;
 
     fn wav_bytes(spec: hound::WavSpec, frames: usize, f: impl Fn(usize, usize) -> f64) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());

@@ -201,9 +201,7 @@ fn decode_audio(
     limits: AudioLimits,
 ) -> elocute::Result<Vec<f32>> {
     match encoding {
-        AudioEncoding::FileOrPcm16 { sample_rate }
-            if !body.starts_with(b"RIFF") && !body.starts_with(b"OggS") =>
-        {
+        AudioEncoding::FileOrPcm16 { sample_rate } if !elocute_audio::is_audio_file(body) => {
             elocute_audio::read_pcm16(body, 1, sample_rate, limits)
         }
         _ => elocute_audio::read_audio_bytes(body, limits),
