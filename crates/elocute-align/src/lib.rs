@@ -123,6 +123,15 @@ impl Alignment {
     pub fn word_phones(&self) -> impl Iterator<Item = &PhoneSeg> {
         self.phones.iter().filter(|p| p.word.is_some())
     }
+
+    /// One past the last word that was said (has frames): after
+    /// [`align_prefix`], how far into the reference the audio reached.
+    pub fn words_reached(&self) -> usize {
+        self.words
+            .iter()
+            .rposition(|w| w.end > w.start)
+            .map_or(0, |w| w + 1)
+    }
 }
 
 struct State {
@@ -142,6 +151,42 @@ pub fn align(
     emissions: ArrayView2<f32>,
     words: &[Vec<usize>],
     topo: &Topology,
+) -> Result<Alignment> {
+    align_impl(emissions, words, topo, false)
+}
+
+/// Align the audio to a *prefix* of `words`: the best path may end after any
+/// word (or before the first), so the audio need not hold the whole
+/// reference. This is how a stretch of a longer reading finds the words it
+/// covers: the words it did not reach come back as zero-length segments at
+/// the last frame, like omitted words, and [`Alignment::words_reached`]
+/// counts the words up to the last one said. With
+/// [`Topology::omission_penalty`] the path may also skip words, leading ones
+/// included.
+///
+/// ```
+/// use elocute_align::{align_prefix, Topology};
+/// use ndarray::Array2;
+/// // Phones 1, 2, 3 are three one-phone words; the audio holds only "1 2".
+/// let mut em = Array2::from_elem((12, 4), -10.0f32);
+/// for t in 0..12 { em[[t, [0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0][t]]] = 0.0; }
+/// let al = align_prefix(em.view(), &[vec![1], vec![2], vec![3]], &Topology::uniform(4, 1, 0)).unwrap();
+/// assert_eq!(al.words_reached(), 2);
+/// assert_eq!((al.words[1].start, al.words[1].end), (4, 7));
+/// ```
+pub fn align_prefix(
+    emissions: ArrayView2<f32>,
+    words: &[Vec<usize>],
+    topo: &Topology,
+) -> Result<Alignment> {
+    align_impl(emissions, words, topo, true)
+}
+
+fn align_impl(
+    emissions: ArrayView2<f32>,
+    words: &[Vec<usize>],
+    topo: &Topology,
+    free_end: bool,
 ) -> Result<Alignment> {
     let spp = topo.states_per_phone.max(1);
     let cpp = topo.columns_per_phone.clamp(1, spp);
@@ -197,9 +242,9 @@ pub fn align(
         }
         segs.push(sil(&segs));
     }
-    let min_frames = match topo.omission_penalty {
-        Some(_) => spp,
-        None => words.iter().map(Vec::len).sum::<usize>() * spp,
+    let min_frames = match (topo.omission_penalty, free_end) {
+        (None, false) => words.iter().map(Vec::len).sum::<usize>() * spp,
+        _ => spp,
     };
     if frames < min_frames {
         return Err(Error::Alignment(format!(
@@ -350,7 +395,13 @@ pub fn align(
     let last_sil = n - 1;
     let last_phone = n - 1 - spp;
     let mut ends = vec![(last_sil, 0.0), (last_phone, 0.0)];
-    if let (Some(pen), true) = (topo.omission_penalty, words.len() >= 2) {
+    if free_end {
+        // Any silence, or the last phone of any word: the words after it were not reached.
+        for k in 0..words.len() {
+            ends.push((sil_seg[k] * spp + spp - 1, 0.0));
+            ends.push((sil_seg[k + 1] * spp - 1, 0.0));
+        }
+    } else if let (Some(pen), true) = (topo.omission_penalty, words.len() >= 2) {
         // The last word omitted, without a final silence: end in the word before it.
         ends.push((sil_seg[words.len() - 1] * spp - 1, pen));
         // ...or in the silence before it.
@@ -407,7 +458,7 @@ pub fn align(
         }
     }
     // Omitted words get zero-length phones where they would have been, in reference order.
-    if topo.omission_penalty.is_some() {
+    if topo.omission_penalty.is_some() || free_end {
         let mut said = vec![false; words.len()];
         for p in &out {
             if let Some(w) = segs[p.index].word {
@@ -634,6 +685,50 @@ mod tests {
             al.words,
             vec![WordSeg { start: 4, end: 9 }, WordSeg { start: 12, end: 20 }]
         );
+    }
+
+    #[test]
+    fn prefix_alignment_stops_where_the_audio_does() {
+        // Four one-phone words 1 2 3 1; the audio says the first two, then silence.
+        let truth = [0, 0, 1, 1, 1, 0, 2, 2, 2, 2, 0, 0, 0, 0];
+        let words = [vec![1], vec![2], vec![3], vec![1]];
+        let topo = Topology::uniform(4, 1, 0);
+        let al = align_prefix(scores(&truth, 4).view(), &words, &topo).unwrap();
+        assert_eq!(al.words_reached(), 2);
+        assert_eq!(al.words[0], WordSeg { start: 2, end: 5 });
+        assert_eq!(al.words[1], WordSeg { start: 6, end: 10 });
+        // The words not reached are empty, at the end, in order.
+        assert_eq!(al.words[2], WordSeg { start: 14, end: 14 });
+        assert_eq!(al.words[3], WordSeg { start: 14, end: 14 });
+        // The full alignment would have had to force all four words in.
+        let forced = align(scores(&truth, 4).view(), &words, &topo).unwrap();
+        assert!(forced.words.iter().all(|w| w.end > w.start));
+        assert!(al.score > forced.score);
+    }
+
+    #[test]
+    fn prefix_alignment_of_silence_reaches_no_word() {
+        let truth = [0; 20];
+        let topo = Topology::uniform(3, 1, 0);
+        let al = align_prefix(scores(&truth, 3).view(), &[vec![1], vec![2]], &topo).unwrap();
+        assert_eq!(al.words_reached(), 0);
+        assert!(al.word_phones().all(|p| p.start == p.end));
+    }
+
+    #[test]
+    fn prefix_alignment_skips_leading_words_with_omission() {
+        // Words 1 2 3; the audio starts at word 3 (a reader who skipped ahead).
+        let truth = [0, 0, 3, 3, 3, 3, 0, 0];
+        let words = [vec![1], vec![2], vec![3]];
+        let topo = Topology {
+            omission_penalty: Some(-3.0),
+            ..Topology::uniform(4, 1, 0)
+        };
+        let al = align_prefix(scores(&truth, 4).view(), &words, &topo).unwrap();
+        assert_eq!(al.words_reached(), 3);
+        assert_eq!(al.words[2], WordSeg { start: 2, end: 6 });
+        assert_eq!(al.words[0].start, al.words[0].end);
+        assert_eq!(al.words[1].start, al.words[1].end);
     }
 
     #[test]
