@@ -161,8 +161,8 @@ pub fn align(
 /// covers: the words it did not reach come back as zero-length segments at
 /// the last frame, like omitted words, and [`Alignment::words_reached`]
 /// counts the words up to the last one said. With
-/// [`Topology::omission_penalty`] the path may also skip words, leading ones
-/// included.
+/// [`Topology::omission_penalty`] the path may also skip words, and may
+/// start at any word for one such penalty (a reader who skipped ahead).
 ///
 /// ```
 /// use elocute_align::{align_prefix, Topology};
@@ -371,6 +371,15 @@ fn align_impl(
     if let (Some(pen), Some(&w1)) = (topo.omission_penalty, word_seg.get(1)) {
         // The first word omitted: start in the second.
         delta[w1 * spp] = pen + emit(0, w1 * spp);
+    }
+    if let (Some(pen), true) = (topo.omission_penalty, free_end) {
+        // A stretch of a longer reading may begin anywhere: skipping ahead
+        // costs one omission however many words it passes.
+        for k in 1..words.len() {
+            for s in [word_seg[k] * spp, sil_seg[k] * spp] {
+                delta[s] = delta[s].max(pen + emit(0, s));
+            }
+        }
     }
     for t in 1..frames {
         let row = &mut back[t * n..(t + 1) * n];

@@ -117,6 +117,14 @@ impl Format {
             Format::RestSimple => elocute::to_rest(r, elocute::RestFormat::Simple),
         }
     }
+
+    fn render_continuous(self, r: &elocute::ContinuousResult) -> serde_json::Value {
+        match self {
+            Format::Sdk => serde_json::to_value(r).unwrap_or_default(),
+            Format::Rest => r.to_rest(elocute::RestFormat::Detailed),
+            Format::RestSimple => r.to_rest(elocute::RestFormat::Simple),
+        }
+    }
 }
 
 /// The model, lexicon and scorer an assessor is built from.
@@ -165,9 +173,46 @@ struct Common {
     /// Longest recording accepted, in seconds.
     #[arg(long, default_value_t = 600.0)]
     max_seconds: f64,
+    /// Continuous mode, for long readings: the audio is cut at pauses into segments, each
+    /// assessed against the words it covers; prints {Segments: [one result per segment], the
+    /// whole reading's PronunciationAssessment and Words}.
+    #[arg(long)]
+    continuous: bool,
+    /// With --continuous: the pause that ends a segment, in ms (the SDK's
+    /// Speech_SegmentationSilenceTimeoutMs).
+    #[arg(long, default_value_t = 1500, requires = "continuous")]
+    segmentation_silence_ms: u32,
 }
 
 impl Common {
+    fn continuous_options(&self) -> elocute::ContinuousOptions {
+        elocute::ContinuousOptions {
+            segmentation_silence_ms: self.segmentation_silence_ms,
+            ..Default::default()
+        }
+    }
+
+    /// Assess in-memory 16 kHz audio in the chosen mode and layout.
+    fn run(
+        &self,
+        assessor: &Assessor,
+        audio: &[f32],
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<serde_json::Value, Error> {
+        if self.continuous {
+            let r = assessor.assess_continuous(
+                audio,
+                elocute::SAMPLE_RATE,
+                config,
+                self.continuous_options(),
+            )?;
+            Ok(self.format.render_continuous(&r))
+        } else {
+            let r = assessor.assess_with_config(audio, elocute::SAMPLE_RATE, config)?;
+            Ok(self.format.render(&r))
+        }
+    }
+
     fn config(&self) -> Result<PronunciationAssessmentConfig, Error> {
         match &self.config {
             None => Ok(PronunciationAssessmentConfig::default()),
@@ -236,8 +281,12 @@ fn assess(
         ));
     }
     let assessor = common.assessor()?;
-    let result = assessor.assess_file(audio, &config)?;
-    let value = common.format.render(&result);
+    let value = if common.continuous {
+        let r = assessor.assess_continuous_file(audio, &config, common.continuous_options())?;
+        common.format.render_continuous(&r)
+    } else {
+        common.format.render(&assessor.assess_file(audio, &config)?)
+    };
     let json = if pretty {
         serde_json::to_string_pretty(&value)
     } else {
@@ -398,8 +447,8 @@ fn run_item(
     common: &Common,
 ) -> (serde_json::Value, f64, bool) {
     with_audio(item, config, common, |audio, cfg| {
-        let r = assessor.assess_with_config(audio, elocute::SAMPLE_RATE, cfg)?;
-        Ok(serde_json::json!({"id": item.id, "result": common.format.render(&r)}))
+        let r = common.run(assessor, audio, cfg)?;
+        Ok(serde_json::json!({"id": item.id, "result": r}))
     })
 }
 

@@ -9,11 +9,13 @@
 //! ```
 
 mod config;
+mod continuous;
 mod rest;
 mod result;
 mod scenario;
 
 pub use config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
+pub use continuous::{omitted_entry, summarize, ContinuousResult, OmittedWord, SegmentSummary};
 pub use rest::{to_rest, RestFormat};
 pub use result::{
     build, syllable_spans, AssessmentResult, BreakFeedback, Confidence, Feedback, InsertedWord,

@@ -48,7 +48,8 @@ pub fn to_rest(result: &AssessmentResult, format: RestFormat) -> Value {
     }
 }
 
-fn flatten(v: &mut Value) {
+/// Moves every `PronunciationAssessment` object's fields up into the entry that holds it.
+pub(crate) fn flatten(v: &mut Value) {
     match v {
         Value::Object(map) => {
             if let Some(Value::Object(pa)) = map.shift_remove("PronunciationAssessment") {

@@ -83,6 +83,35 @@ pub struct AssessmentResult {
     pub nbest: Vec<NBest>,
 }
 
+impl AssessmentResult {
+    /// Move every `Offset` (the result's, its words', syllables' and
+    /// phonemes') later by `ticks`: a segment's result, measured from the
+    /// start of the segment, becomes measured from the start of the recording.
+    /// A silent result's offset stays 0, as the service gives it.
+    ///
+    /// ```
+    /// # fn demo(mut r: elocute_report::AssessmentResult) {
+    /// let before = r.nbest[0].words[0].offset;
+    /// r.shift(20_000_000); // the segment started 2 s into the recording
+    /// assert_eq!(r.nbest[0].words[0].offset, before + 20_000_000);
+    /// # }
+    /// ```
+    pub fn shift(&mut self, ticks: u64) {
+        if self.recognition_status != RecognitionStatus::InitialSilenceTimeout {
+            self.offset += ticks;
+        }
+        for w in self.nbest.iter_mut().flat_map(|n| n.words.iter_mut()) {
+            w.offset += ticks;
+            for s in &mut w.syllables {
+                s.offset += ticks;
+            }
+            for p in &mut w.phonemes {
+                p.offset += ticks;
+            }
+        }
+    }
+}
+
 /// The assessed reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -21,16 +21,19 @@
 
 use std::path::{Path, PathBuf};
 
+mod continuous;
+pub use continuous::{ContinuousOptions, ContinuousSession};
+
 pub use elocute_align::{Alignment, Topology};
 pub use elocute_audio::AudioLimits;
 pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
 pub use elocute_lexicon::{Alphabet, Lexicon};
 pub use elocute_model::{AcousticModel, Model, ModelConfig, OutputKind};
 pub use elocute_report::{
-    scenario, to_rest, AssessmentResult, BreakFeedback, Confidence, Dimension, Feedback,
-    GradingSystem, Granularity, IntonationFeedback, MonotoneFeedback, NBest, NBestPhoneme, Phoneme,
-    PhonemeAssessment, PronunciationAssessmentConfig, ProsodyFeedback, RecognitionStatus,
-    RestFormat, Scenario, Syllable, TextAssessment, Word, WordAssessment,
+    scenario, to_rest, AssessmentResult, BreakFeedback, Confidence, ContinuousResult, Dimension,
+    Feedback, GradingSystem, Granularity, IntonationFeedback, MonotoneFeedback, NBest,
+    NBestPhoneme, Phoneme, PhonemeAssessment, PronunciationAssessmentConfig, ProsodyFeedback,
+    RecognitionStatus, RestFormat, Scenario, Syllable, TextAssessment, Word, WordAssessment,
 };
 pub use elocute_score::features::{ScorerInput, FEATURE_VERSION, PHONE_FEATURES};
 pub use elocute_score::{ScoreOptions, UtteranceScore};
@@ -394,9 +397,14 @@ impl Assessor {
     fn measure(&self, audio: &[f32], config: &PronunciationAssessmentConfig) -> Result<Evidence> {
         let reference = self.reference(&config.reference_text)?;
         let frames = self.model.frame_scores(audio)?;
-        let topo = Topology {
-            omission_penalty: config.enable_miscue.then_some(OMISSION_PENALTY),
-            insertion: config.enable_miscue.then(|| elocute_align::Insertion {
+        self.measure_reference(audio, &frames, reference, config)
+    }
+
+    /// The aligner's topology, with omissions and the insertion filler when `miscue`.
+    fn topology_with(&self, miscue: bool) -> Topology {
+        Topology {
+            omission_penalty: miscue.then_some(OMISSION_PENALTY),
+            insertion: miscue.then(|| elocute_align::Insertion {
                 penalty: self
                     .model
                     .config()
@@ -406,7 +414,18 @@ impl Assessor {
                 min_frames: MIN_INSERTION_FRAMES,
             }),
             ..self.topology.clone()
-        };
+        }
+    }
+
+    /// [`measure`](Self::measure) for a reference and frame scores already at hand.
+    fn measure_reference(
+        &self,
+        audio: &[f32],
+        frames: &elocute_model::FrameScores,
+        reference: Reference,
+        config: &PronunciationAssessmentConfig,
+    ) -> Result<Evidence> {
+        let topo = self.topology_with(config.enable_miscue);
         let alignment = elocute_align::align(frames.state_scores.view(), &reference.ids, &topo)?;
         let levels = elocute_audio::frame_levels_db(audio);
         let audible = audible(&levels);
@@ -553,6 +572,21 @@ impl Assessor {
         audio: &[f32],
         config: &PronunciationAssessmentConfig,
     ) -> Result<AssessmentResult> {
+        let evidence = self.measure(audio, config)?;
+        let mut out = self.report(audio, evidence, config, &[])?;
+        Ok(out.swap_remove(0))
+    }
+
+    /// The learned scorer, prosody and the report over measured evidence:
+    /// the result for `config`, then one for each of `also` (other layouts
+    /// of the same assessment; their settings must not change what is measured).
+    fn report(
+        &self,
+        audio: &[f32],
+        evidence: Evidence,
+        config: &PronunciationAssessmentConfig,
+        also: &[&PronunciationAssessmentConfig],
+    ) -> Result<Vec<AssessmentResult>> {
         let scenario = elocute_report::scenario(&config.scenario_id)?;
         let Evidence {
             reference,
@@ -560,7 +594,7 @@ impl Assessor {
             input,
             insertions,
             snr,
-        } = self.measure(audio, config)?;
+        } = evidence;
         let Reference {
             words,
             prons,
@@ -617,19 +651,24 @@ impl Assessor {
             p
         });
         let id = content_id(audio, config);
-        Ok(elocute_report::build(elocute_report::ReportInput {
-            config,
-            words: &words,
-            prons: &prons,
-            scores: &scores,
-            id: &id,
-            min_speech_frames: MIN_SPEECH_FRAMES,
-            model_phones: &self.model_phones,
-            prosody: prosody.as_ref(),
-            scenario,
-            insertions: &insertions,
-            snr,
-        }))
+        Ok(std::iter::once(config)
+            .chain(also.iter().copied())
+            .map(|config| {
+                elocute_report::build(elocute_report::ReportInput {
+                    config,
+                    words: &words,
+                    prons: &prons,
+                    scores: &scores,
+                    id: &id,
+                    min_speech_frames: MIN_SPEECH_FRAMES,
+                    model_phones: &self.model_phones,
+                    prosody: prosody.as_ref(),
+                    scenario,
+                    insertions: &insertions,
+                    snr,
+                })
+            })
+            .collect())
     }
 }
 
