@@ -79,3 +79,19 @@ pub fn opus_encode(wav: &Path, kbps: u32) -> PathBuf {
     assert!(status.success(), "opusenc failed on {}", wav.display());
     out
 }
+
+/// Recordings joined into one 16 kHz WAV `dir/name.wav`, `pause` seconds of
+/// silence between them: a long reading made of short ones.
+pub fn join_with_pauses(dir: &Path, name: &str, parts: &[PathBuf], pause: f64) -> PathBuf {
+    let gap = vec![0.0f32; (pause * 16_000.0) as usize];
+    let mut out = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(&gap);
+        }
+        out.extend(elocute_audio::read_audio(p, Default::default()).unwrap());
+    }
+    let path = dir.join(format!("{name}.wav"));
+    elocute_audio::write_wav_i16(&path, &out, 16_000).unwrap();
+    path
+}

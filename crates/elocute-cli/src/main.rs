@@ -253,6 +253,9 @@ fn main() -> ExitCode {
             pretty,
         } => assess(&audio, text, &common, pretty),
         Command::Batch(args) => batch(&args, run_item),
+        Command::Features(args) if args.common.continuous => Err(Error::Config(
+            "--continuous applies to assess and batch, not features".into(),
+        )),
         Command::Features(args) => batch(&args, features_item),
         Command::Serve(args) => serve(&args),
     };

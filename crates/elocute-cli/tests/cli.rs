@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use elocute_tests::{speak, tmpdir};
+use elocute_tests::{join_with_pauses, speak, tmpdir};
 
 fn elocute(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_elocute"))
@@ -224,4 +224,92 @@ fn serve_on_a_bad_address_fails_with_one_line() {
     let e = stderr(&o);
     assert!(e.contains("cannot listen on 256.0.0.1:1"), "{e}");
     assert_eq!(e.trim().lines().count(), 1, "{e}");
+}
+
+#[test]
+fn continuous_mode_prints_segments_and_the_whole_reading() {
+    let dir = tmpdir("cli-continuous");
+    let a = speak(&dir, "a", "Good morning, how are you today?", 150);
+    let b = speak(&dir, "b", "I would like a cup of coffee, please.", 150);
+    let long = join_with_pauses(&dir, "long", &[a, b], 2.0);
+    let text = "Good morning, how are you today? I would like a cup of coffee, please. Thank you.";
+    let args = |format: &'static str| {
+        vec![
+            "assess".to_string(),
+            "--audio".into(),
+            long.display().to_string(),
+            "--text".into(),
+            text.into(),
+            "--continuous".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        let o = elocute(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = run(args("sdk"));
+    let segments = v["Segments"].as_array().unwrap();
+    assert_eq!(segments.len(), 2);
+    assert_eq!(
+        segments[1]["DisplayText"],
+        "I would like a cup of coffee, please."
+    );
+    assert_eq!(v["DisplayText"], text);
+    let words = v["Words"].as_array().unwrap();
+    assert_eq!(words.len(), 16);
+    // "thank you" was never read.
+    assert_eq!(
+        words[14]["PronunciationAssessment"]["ErrorType"],
+        "Omission"
+    );
+    assert!(
+        v["PronunciationAssessment"]["CompletenessScore"]
+            .as_f64()
+            .unwrap()
+            < 5.0
+    );
+    let r = run(args("rest"));
+    assert_eq!(r["RecognitionStatus"], "Success");
+    assert!(r["AccuracyScore"].is_number());
+    assert_eq!(r["Segments"][0]["RecognitionStatus"], "Success");
+
+    // Batch: each line holds a continuous result.
+    let manifest = dir.join("m.tsv");
+    std::fs::write(&manifest, format!("long\t{}\t{text}\n", long.display())).unwrap();
+    let out = dir.join("out.jsonl");
+    let o = elocute(&[
+        "batch",
+        manifest.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--continuous",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+    assert_eq!(line["result"], v);
+
+    // Settings that make no sense together are usage errors.
+    let o = elocute(&[
+        "assess",
+        "--audio",
+        "x.wav",
+        "--text",
+        "hi",
+        "--segmentation-silence-ms",
+        "900",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = elocute(&[
+        "features",
+        manifest.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--continuous",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--continuous"), "{}", stderr(&o));
 }

@@ -1,14 +1,18 @@
 //! Continuous mode: a long reading assessed as a series of segments cut at
 //! pauses, as the Speech SDK's continuous recognition delivers it (one
 //! result per `Recognized` event), with the whole reading's scores
-//! aggregated the way the service's continuous-mode sample does.
+//! aggregated over the segments ([`summarize`]).
 
+use elocute_lexicon::{spell_syllable, syllabify, Phone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::{Dimension, GradingSystem, PronunciationAssessmentConfig};
+use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
 use crate::rest::{flatten, to_rest, RestFormat};
-use crate::result::{AssessmentResult, RecognitionStatus, TextAssessment, Word, WordAssessment};
+use crate::result::{
+    AssessmentResult, Phoneme, PhonemeAssessment, RecognitionStatus, Syllable, TextAssessment,
+    Word, WordAssessment,
+};
 
 /// A whole reading assessed in continuous mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,8 +49,44 @@ pub struct OmittedWord {
     pub offset: u64,
 }
 
-/// An `Omission` entry for a word no segment reached.
-pub fn omitted_entry(w: &OmittedWord) -> Word {
+/// An `Omission` entry for a word no segment reached: accuracy 0, zero
+/// duration, and at `Syllable`/`Phoneme` granularity its syllables and
+/// phonemes (from `pron`) at accuracy 0, as a one-shot assessment lists an
+/// omitted word.
+pub fn omitted_entry(
+    w: &OmittedWord,
+    pron: &[Phone],
+    config: &PronunciationAssessmentConfig,
+) -> Word {
+    let zero = || PhonemeAssessment {
+        accuracy_score: 0.0,
+        nbest_phonemes: Vec::new(),
+    };
+    let syllables = if config.granularity >= Granularity::Syllable {
+        syllabify(pron)
+            .into_iter()
+            .map(|r| Syllable {
+                syllable: spell_syllable(&pron[r], config.phoneme_alphabet),
+                pronunciation_assessment: zero(),
+                offset: w.offset,
+                duration: 0,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let phonemes = if config.granularity == Granularity::Phoneme {
+        pron.iter()
+            .map(|p| Phoneme {
+                phoneme: p.spell(config.phoneme_alphabet).to_string(),
+                pronunciation_assessment: zero(),
+                offset: w.offset,
+                duration: 0,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Word {
         word: w.word.clone(),
         offset: w.offset,
@@ -56,8 +96,8 @@ pub fn omitted_entry(w: &OmittedWord) -> Word {
             error_type: "Omission".into(),
             feedback: None,
         },
-        syllables: Vec::new(),
-        phonemes: Vec::new(),
+        syllables,
+        phonemes,
     }
 }
 

@@ -467,14 +467,14 @@ impl ContinuousSession<'_> {
     /// The whole reading: every segment, and the summary over their words.
     fn result(self) -> ContinuousResult {
         // Reading order: before each segment the words skipped ahead of it, after the last the words not reached.
-        let in_order = |words_of: &dyn Fn(usize) -> Vec<Word>| {
+        let in_order = |words_of: &dyn Fn(usize) -> Vec<Word>, config| {
             let mut out = Vec::new();
             for i in 0..=self.segments.len() {
                 out.extend(
                     self.omitted
                         .iter()
                         .filter(|(before, _)| *before == i)
-                        .map(|(_, w)| omitted_entry(w)),
+                        .map(|(_, w)| omitted_entry(w, &self.reference.prons[w.index], config)),
                 );
                 if i < self.segments.len() {
                     out.extend(words_of(i));
@@ -483,12 +483,12 @@ impl ContinuousSession<'_> {
             out
         };
         // The summary's words at 0-100 (from the twins).
-        let scored = in_order(&|i| self.twins[i].0.clone());
+        let scored = in_order(&|i| self.twins[i].0.clone(), &self.twin);
         let parts: Vec<SegmentSummary> = self.twins.iter().map(|(_, s)| *s).collect();
         let summary = summarize(&scored, &parts, &self.config);
         // The words as the caller asked for them.
         let words = if self.config.granularity >= Granularity::Word {
-            in_order(&|i| self.segments[i].nbest[0].words.clone())
+            in_order(&|i| self.segments[i].nbest[0].words.clone(), &self.config)
         } else {
             Vec::new()
         };
