@@ -49,7 +49,11 @@ const MIN_SPEECH_FRAMES: usize = 10;
 const OMISSION_PENALTY: f32 = -40.0;
 
 /// Longest piece of an utterance the learned scorer sees at once (phones).
-pub const SCORER_CHUNK_PHONES: usize = 160;
+/// It was trained on single sentences of at most 42 phones, and its
+/// utterance-level inputs (length, rate, pause share) describe the whole
+/// input: a longer reading is scored in sentence-sized pieces, each
+/// measured as an utterance of its own ([`Evidence::pieces`]).
+pub const SCORER_PIECE_PHONES: usize = 45;
 
 /// Shortest stretch of unmatched speech reported as an inserted word (frames).
 const MIN_INSERTION_FRAMES: usize = 15;
@@ -104,8 +108,15 @@ pub struct Evidence {
     pub reference: Reference,
     /// GOP-based scores.
     pub scores: UtteranceScore,
-    /// One feature row per reference phone ([`elocute_score::features`]).
+    /// One feature row per reference phone ([`elocute_score::features`]),
+    /// measured over the whole utterance (what `elocute features` writes).
     pub input: ScorerInput,
+    /// What the learned scorer is given: the utterance cut into pieces of at
+    /// most [`SCORER_PIECE_PHONES`] phones between words (at punctuation
+    /// where it can), each phone range with its rows measured as if the piece
+    /// were an utterance of its own. One piece, equal to `input`, when the
+    /// utterance is short enough.
+    pub pieces: Vec<(std::ops::Range<usize>, ScorerInput)>,
     /// Speech matching no reference word (found only with `EnableMiscue`).
     pub insertions: Vec<elocute_report::InsertedWord>,
     /// Signal-to-noise ratio in dB: the spoken words against the rest
@@ -455,6 +466,14 @@ impl Assessor {
                 frame_seconds: self.score_options.frame_seconds,
             },
         );
+        let pieces = self.scorer_pieces(
+            &scores,
+            &input,
+            frames.phone_logpost.view(),
+            &audible,
+            &reference.punct,
+            &cmu,
+        );
         // The filler also wins on digital silence and noise, where every model
         // is lost; only stretches that mostly sound like speech count.
         let insertions = alignment
@@ -488,22 +507,110 @@ impl Assessor {
             reference,
             scores,
             input,
+            pieces,
             insertions,
             snr,
         })
     }
 
-    /// The learned scorer over an utterance, in pieces of at most
-    /// [`SCORER_CHUNK_PHONES`] phones cut between words (attention costs the
-    /// square of the length; the scorer was trained on sentences): per-phone
-    /// outputs are joined, utterance outputs averaged by phone count.
+    /// The learned scorer's pieces of an utterance ([`Evidence::pieces`]).
+    fn scorer_pieces(
+        &self,
+        scores: &UtteranceScore,
+        input: &ScorerInput,
+        logpost: ndarray::ArrayView2<f32>,
+        audible: &[bool],
+        punct: &[bool],
+        cmu: &[usize],
+    ) -> Vec<(std::ops::Range<usize>, ScorerInput)> {
+        let n = scores.phones.len();
+        if n <= SCORER_PIECE_PHONES {
+            return vec![(0..n, input.clone())];
+        }
+        let per_word = {
+            let mut c = vec![0usize; scores.words.len()];
+            for p in &scores.phones {
+                c[p.word] += 1;
+            }
+            c
+        };
+        let cuts = piece_cuts(&per_word, punct, SCORER_PIECE_PHONES);
+        let frames = logpost.nrows();
+        let words = &scores.words;
+        // A piece's recording runs to the middle of the pauses around it.
+        let edge = |w: usize| {
+            if w == 0 {
+                0
+            } else if w >= words.len() {
+                frames
+            } else {
+                (words[w - 1].end + words[w].start.max(words[w - 1].end)) / 2
+            }
+        };
+        let opts = ScoreOptions {
+            nbest: 0,
+            ..self.score_options.clone()
+        };
+        let mut out = Vec::with_capacity(cuts.len());
+        let (mut w0, mut p0) = (0, 0);
+        for &w1 in &cuts {
+            let p1 = p0 + per_word[w0..w1].iter().sum::<usize>();
+            let (f0, f1) = (
+                edge(w0).min(frames),
+                edge(w1).clamp(edge(w0).min(frames), frames),
+            );
+            let shift = |f: usize| f.clamp(f0, f1) - f0;
+            let phones = scores.phones[p0..p1]
+                .iter()
+                .map(|p| elocute_align::PhoneSeg {
+                    phone: p.phone,
+                    word: Some(p.word - w0),
+                    index: p.index,
+                    start: shift(p.start),
+                    end: shift(p.end),
+                })
+                .collect();
+            let alignment = Alignment {
+                phones,
+                words: words[w0..w1]
+                    .iter()
+                    .map(|w| elocute_align::WordSeg {
+                        start: shift(w.start),
+                        end: shift(w.end),
+                    })
+                    .collect(),
+                insertions: Vec::new(),
+                score: 0.0,
+            };
+            let lp = logpost.slice(ndarray::s![f0..f1, ..]);
+            let heard = &audible[f0.min(audible.len())..f1.min(audible.len())];
+            let piece =
+                elocute_score::score(&alignment, lp, self.silence, heard, &punct[w0..w1], &opts);
+            let rows = elocute_score::features::scorer_input(
+                &piece,
+                &elocute_score::features::FeatureContext {
+                    phone_logpost: lp,
+                    columns: &self.feature_columns,
+                    cmu: &cmu[p0..p1],
+                    punct_after: &punct[w0..w1],
+                    frame_seconds: self.score_options.frame_seconds,
+                },
+            );
+            out.push((p0..p1, rows));
+            w0 = w1;
+            p0 = p1;
+        }
+        out
+    }
+
+    /// The learned scorer over an utterance's pieces: per-phone outputs
+    /// joined, utterance outputs averaged by phone count.
     fn run_scorer(
         &self,
         scorer: &elocute_model::ScorerModel,
-        input: &ScorerInput,
-        word_of: &[usize],
+        pieces: &[(std::ops::Range<usize>, ScorerInput)],
     ) -> Result<elocute_score::features::LearnedScores> {
-        let n = input.phones.len();
+        let n: usize = pieces.iter().map(|(r, _)| r.len()).sum();
         let mut learned = elocute_score::features::LearnedScores {
             phone: Vec::with_capacity(n),
             word: Vec::with_capacity(n),
@@ -511,29 +618,16 @@ impl Assessor {
             fluency: 0.0,
             prosody: 0.0,
         };
-        let mut start = 0;
-        while start < n {
-            let mut end = (start + SCORER_CHUNK_PHONES).min(n);
-            // Back up to a word boundary unless one word alone is longer than a chunk.
-            while end < n && end > start + 1 && word_of[end] == word_of[end - 1] {
-                end -= 1;
-            }
-            if end < n && word_of[end] == word_of[end - 1] {
-                end = (start + SCORER_CHUNK_PHONES).min(n);
-            }
-            let out = scorer.predict(
-                input.features.slice(ndarray::s![start..end, ..]),
-                &input.phones[start..end],
-            )?;
+        for (range, input) in pieces.iter().filter(|(r, _)| !r.is_empty()) {
+            let out = scorer.predict(input.features.view(), &input.phones)?;
             learned
                 .phone
                 .extend(out.phone.iter().map(|&v| f64::from(v)));
             learned.word.extend(out.word.iter().map(|&v| f64::from(v)));
-            let w = (end - start) as f64 / n as f64;
+            let w = range.len() as f64 / n as f64;
             learned.accuracy += w * f64::from(out.utterance[0]);
             learned.fluency += w * f64::from(out.utterance[2]);
             learned.prosody += w * f64::from(out.utterance[3]);
-            start = end;
         }
         Ok(learned)
     }
@@ -591,9 +685,10 @@ impl Assessor {
         let Evidence {
             reference,
             mut scores,
-            input,
+            pieces,
             insertions,
             snr,
+            ..
         } = evidence;
         let Reference {
             words,
@@ -603,8 +698,7 @@ impl Assessor {
         } = reference;
         let learned_prosody = match self.model.scorer().filter(|_| self.use_scorer) {
             Some(scorer) if !scores.phones.is_empty() => {
-                let word_of: Vec<usize> = scores.phones.iter().map(|p| p.word).collect();
-                let learned = self.run_scorer(scorer, &input, &word_of)?;
+                let learned = self.run_scorer(scorer, &pieces)?;
                 elocute_score::features::apply_learned(
                     &mut scores,
                     &learned,
@@ -689,6 +783,48 @@ fn content_id(audio: &[f32], config: &PronunciationAssessmentConfig) -> String {
     format!("{:016x}{:016x}", h[0], h[1])
 }
 
+/// Where to cut a reading into pieces for the learned scorer: the end word
+/// (exclusive) of each piece, the last being `per_word.len()`. Pieces hold at
+/// most `max` phones (a longer word alone is a piece); among the cuts that
+/// allow that, the fewest pieces, cut after punctuated words wherever
+/// possible (a sentence is what the scorer was trained on).
+fn piece_cuts(per_word: &[usize], punct: &[bool], max: usize) -> Vec<usize> {
+    let n = per_word.len();
+    // cost[j]: best cost of cutting words 0..j into pieces; from[j] the start of its last piece.
+    let mut cost = vec![f64::INFINITY; n + 1];
+    let mut from = vec![0usize; n + 1];
+    cost[0] = 0.0;
+    for j in 1..=n {
+        let mut phones = 0;
+        for i in (0..j).rev() {
+            phones += per_word[i];
+            if phones > max && i + 1 < j {
+                break;
+            }
+            // Each piece costs a little; a cut where the text has no punctuation costs more.
+            let c = cost[i]
+                + 1.0
+                + if j < n && !punct.get(j - 1).copied().unwrap_or(false) {
+                    10.0
+                } else {
+                    0.0
+                };
+            if c < cost[j] {
+                cost[j] = c;
+                from[j] = i;
+            }
+        }
+    }
+    let mut cuts = Vec::new();
+    let mut j = n;
+    while j > 0 {
+        cuts.push(j);
+        j = from[j];
+    }
+    cuts.reverse();
+    cuts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -697,6 +833,29 @@ mod tests {
     fn assessor_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Assessor>();
+    }
+
+    #[test]
+    fn long_readings_are_cut_at_punctuation_into_short_pieces() {
+        // Words of 4 phones; punctuation after words 2, 5 and 9 (0-based).
+        let per_word = vec![4; 12];
+        let mut punct = vec![false; 12];
+        for w in [2, 5, 9] {
+            punct[w] = true;
+        }
+        let cuts = piece_cuts(&per_word, &punct, 20);
+        assert_eq!(cuts, vec![3, 6, 10, 12]);
+        // No punctuation: as few pieces as the limit allows.
+        let cuts = piece_cuts(&per_word, &[false; 12], 20);
+        assert_eq!(cuts.len(), 3);
+        let mut start = 0;
+        for &c in &cuts {
+            assert!(per_word[start..c].iter().sum::<usize>() <= 20);
+            start = c;
+        }
+        // A word longer than the limit is a piece of its own.
+        assert_eq!(piece_cuts(&[3, 30, 3], &[false; 3], 20), vec![1, 2, 3]);
+        assert_eq!(piece_cuts(&[5, 5], &[false; 2], 20), vec![2]);
     }
 
     #[test]
