@@ -260,20 +260,29 @@ fn results_do_not_depend_on_how_the_audio_is_pushed() {
 }
 
 #[test]
-fn a_segment_is_delivered_as_soon_as_its_pause_has_passed() {
+fn a_segment_is_delivered_once_the_next_one_has_ended() {
     let dir = tmpdir("cont-live");
     let s = sentences(&dir);
     let mut session = assessor()
         .continuous(&reference(), ContinuousOptions::default())
         .unwrap();
+    let pause = vec![0.0; 16_000 * 2];
     assert!(session.push(&s[0]).unwrap().is_empty(), "no pause yet");
-    let first = session.push(&vec![0.0; 16_000 * 2]).unwrap();
-    assert_eq!(first.len(), 1, "the 2 s pause ends the first sentence");
-    assert_eq!(first[0].display_text, SENTENCES[0]);
+    // Which words a segment holds is decided with the next segment's audio.
+    assert!(session.push(&pause).unwrap().is_empty());
     assert!(session.push(&s[1]).unwrap().is_empty());
+    let first = session.push(&pause).unwrap();
+    assert_eq!(
+        first.len(),
+        1,
+        "the second sentence's pause releases the first"
+    );
+    assert_eq!(first[0].display_text, SENTENCES[0]);
+    assert!(session.push(&s[2]).unwrap().is_empty());
     let r = session.finish().unwrap();
-    assert_eq!(r.segments.len(), 2);
+    assert_eq!(r.segments.len(), 3, "finish assesses the rest");
     assert_eq!(r.segments[0], first[0]);
+    assert_eq!(r.segments[2].display_text, SENTENCES[2]);
 }
 
 #[test]

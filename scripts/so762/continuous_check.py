@@ -4,7 +4,8 @@ into long ones, assessed with `elocute batch --continuous`, compared with
 the one-shot assessment of each reading and with the experts.
 
     continuous_check.py --corpus ../data/so762 --scores ../shared/data/so762/train-scores.json \\
-        --out target/so762-continuous [--group 5] [--limit-groups N] [--threads 2] [--no-scorer]
+        --out target/so762-continuous [--group 5] [--limit-groups N] [--threads 2] [--no-scorer] \\
+        [--model DIR] [--speakers-file F]
 
 Each speaker's train-split utterances, in id order, are joined in groups of
 --group (the recordings back to back, each with its own leading and trailing
@@ -142,6 +143,9 @@ def main(argv=None):
     ap.add_argument("--limit-groups", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-scorer", action="store_true")
+    ap.add_argument("--model", default=None, help="model folder (default: the CLI's default model)")
+    ap.add_argument("--segmentation-silence-ms", type=int, default=None)
+    ap.add_argument("--speakers-file", default=None, help="only these speakers (one id per line)")
     ap.add_argument("--bin", default=os.path.join(HERE, "..", "..", "target", "release", "elocute"))
     a = ap.parse_args(argv)
 
@@ -149,7 +153,8 @@ def main(argv=None):
     train_tsv = os.path.join(a.out, "train.tsv")
     lexicon = os.path.join(a.out, "lexicon.txt")
     subprocess.run([sys.executable, os.path.join(HERE, "make_manifest.py"), "--corpus", a.corpus,
-                    "--split", "train", "--out", train_tsv, "--lexicon-out", lexicon], check=True)
+                    "--split", "train", "--out", train_tsv, "--lexicon-out", lexicon]
+                   + (["--speakers-file", a.speakers_file] if a.speakers_file else []), check=True)
     rows = read_manifest(train_tsv)
     utt2spk = evaluate.load_utt2spk(os.path.join(a.corpus, "train", "utt2spk"))
     by_spk = {}
@@ -174,11 +179,12 @@ def main(argv=None):
             for m in members:
                 sf.write("\t".join(m) + "\n")
     config = '{"GradingSystem":"HundredMark"}'
-    extra = ["--no-scorer"] if a.no_scorer else []
+    extra = (["--no-scorer"] if a.no_scorer else []) + (["--model", a.model] if a.model else [])
     print(f"{len(groups)} readings of {a.group} utterances ({sum(len(m) for m in groups.values())} utterances)")
     long_out = os.path.join(a.out, "long.jsonl")
     short_out = os.path.join(a.out, "short.jsonl")
-    run_batch(a.bin, long_tsv, long_out, lexicon, config, a.threads, extra + ["--continuous"])
+    run_batch(a.bin, long_tsv, long_out, lexicon, config, a.threads, extra + ["--continuous"] + (
+        ["--segmentation-silence-ms", str(a.segmentation_silence_ms)] if a.segmentation_silence_ms else []))
     run_batch(a.bin, short_tsv, short_out, lexicon, config, a.threads, extra)
     whole_out = os.path.join(a.out, "whole.jsonl")
     run_batch(a.bin, long_tsv, whole_out, lexicon, config, a.threads, extra)

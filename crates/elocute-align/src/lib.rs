@@ -26,6 +26,9 @@
 use elocute_core::{Error, Result};
 use ndarray::ArrayView2;
 
+/// Back-pointer of a state entered by skipping ahead ([`align_prefix`]).
+const JUMPED: u8 = u8::MAX;
+
 /// Largest trellis (frames × states) aligned in one pass; bounds memory at
 /// about this many bytes of back-pointers.
 pub const MAX_TRELLIS: usize = 400_000_000;
@@ -45,6 +48,10 @@ pub struct Topology {
     pub silence_penalty: f32,
     /// When set, a reference word may be skipped (omitted) at this log score.
     pub omission_penalty: Option<f32>,
+    /// In [`align_prefix`], when set with `omission_penalty`: the path may
+    /// jump from a pause to any later pause at this log score, however many
+    /// words it passes (a reader who skipped a line).
+    pub skip_penalty: Option<f32>,
     /// When set, speech that matches no reference word may stand between
     /// words ([`Alignment::insertions`]).
     pub insertion: Option<Insertion>,
@@ -75,6 +82,7 @@ impl Topology {
             silence,
             silence_penalty: 0.0,
             omission_penalty: None,
+            skip_penalty: None,
             insertion: None,
         }
     }
@@ -161,8 +169,9 @@ pub fn align(
 /// covers: the words it did not reach come back as zero-length segments at
 /// the last frame, like omitted words, and [`Alignment::words_reached`]
 /// counts the words up to the last one said. With
-/// [`Topology::omission_penalty`] the path may also skip words, and may
-/// start at any word for one such penalty (a reader who skipped ahead).
+/// [`Topology::omission_penalty`] the path may also skip words and may start
+/// at any word for one such penalty, and with [`Topology::skip_penalty`] jump
+/// from a pause to any later pause (a reader who skipped ahead).
 ///
 /// ```
 /// use elocute_align::{align_prefix, Topology};
@@ -335,6 +344,11 @@ fn align_impl(
     let mut next = vec![NEG; n];
     // 0 = stayed, 1 or 2 = came from preds[0] or preds[1].
     let mut back = vec![0u8; frames * n];
+    // Silence index of each silence's first state (where a skip ahead lands).
+    let mut sil_entry = vec![None; n];
+    for (k, &seg) in sil_seg.iter().enumerate() {
+        sil_entry[seg * spp] = Some(k);
+    }
     let first_word = seg_first[1];
     // Per frame: the best filler score, or -inf without a filler model.
     let filler: Vec<f32> = match &topo.insertion {
@@ -381,7 +395,38 @@ fn align_impl(
             }
         }
     }
+    // Prefix alignment with omissions: a reader may skip ahead from any pause
+    // to a later one for a single omission, however many words lie between.
+    let jump_pen = topo
+        .skip_penalty
+        .filter(|_| free_end && topo.omission_penalty.is_some());
+    let n_sil = sil_seg.len();
+    let sil_exit = |k: usize| sil_seg[k] * spp + spp - 1;
+    let sil_lp = topo.transitions[topo.silence][spp - 1].1;
+    // Per frame and silence: the silence exit a jump into this silence came from.
+    let mut jump_from = vec![
+        0u32;
+        if jump_pen.is_some() {
+            frames * n_sil
+        } else {
+            0
+        }
+    ];
+    let mut jump_in = vec![(NEG, 0usize); n_sil];
     for t in 1..frames {
+        if let Some(pen) = jump_pen {
+            // Best silence exit at least two silences back (one back is an ordinary omission).
+            let mut best = (NEG, 0usize);
+            for (k, slot) in jump_in.iter_mut().enumerate() {
+                *slot = (best.0 + sil_lp + pen, best.1);
+                if k >= 1 {
+                    let e = sil_exit(k - 1);
+                    if delta[e] > best.0 {
+                        best = (delta[e], e);
+                    }
+                }
+            }
+        }
         let row = &mut back[t * n..(t + 1) * n];
         for (s, st) in states.iter().enumerate() {
             let mut best = delta[s] + st.stay;
@@ -392,6 +437,15 @@ fn align_impl(
                 if v > best {
                     best = v;
                     arg = k as u8 + 1;
+                }
+            }
+            if jump_pen.is_some() {
+                if let Some(k) = sil_entry[s] {
+                    if jump_in[k].0 > best {
+                        best = jump_in[k].0;
+                        arg = JUMPED;
+                        jump_from[t * n_sil + k] = jump_in[k].1 as u32;
+                    }
                 }
             }
             next[s] = best + emit(t, s);
@@ -432,7 +486,10 @@ fn align_impl(
         path[t] = s as u32;
         if t > 0 {
             let a = back[t * n + s];
-            if a > 0 {
+            if a == JUMPED {
+                let k = sil_entry[s].expect("a jump lands on a silence");
+                s = jump_from[t * n_sil + k] as usize;
+            } else if a > 0 {
                 s = states[s].preds[a as usize - 1].0 as usize;
             }
         }
@@ -713,6 +770,29 @@ mod tests {
         let forced = align(scores(&truth, 4).view(), &words, &topo).unwrap();
         assert!(forced.words.iter().all(|w| w.end > w.start));
         assert!(al.score > forced.score);
+    }
+
+    #[test]
+    fn prefix_alignment_skips_a_run_of_words_for_one_omission() {
+        // Words 1 2 3 3 3 2 1 (one phone each); the audio says the first, pauses, then the last.
+        let truth = [0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0];
+        let words: Vec<Vec<usize>> = [1, 2, 3, 3, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        let topo = Topology {
+            omission_penalty: Some(-3.0),
+            skip_penalty: Some(-4.0),
+            ..Topology::uniform(4, 1, 0)
+        };
+        let al = align_prefix(scores(&truth, 4).view(), &words, &topo).unwrap();
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
+        assert_eq!(al.words[6], WordSeg { start: 8, end: 11 });
+        assert!(
+            al.words[1..6].iter().all(|w| w.start == w.end),
+            "{:?}",
+            al.words
+        );
+        // The full alignment cannot jump: it omits word by word (-15) or forces words in.
+        let full = align(scores(&truth, 4).view(), &words, &topo).unwrap();
+        assert!(al.score > full.score, "{} against {}", al.score, full.score);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! the audio arrives, the way the Speech SDK's continuous recognition
 //! delivers a long reading (one result per pause-delimited segment).
 //!
-//! A segment ends at a pause. The audio of a segment is aligned to the
-//! reference words not yet read with a free end ([`elocute_align::align_prefix`]),
-//! which finds the words it covers; those words are then assessed as a
-//! one-shot assessment of that segment would assess them. Words skipped
+//! A segment ends at a pause. The audio of a segment and of the segment
+//! after it is aligned to the reference words not yet read with a free end
+//! ([`elocute_align::align_prefix`]); the words that start before the middle
+//! of the pause between them are the segment's, and are then assessed as a
+//! one-shot assessment of that segment's audio would assess them. Words skipped
 //! between segments, and the words no segment reached, are omissions in the
 //! summary ([`ContinuousResult`]).
 
@@ -31,6 +32,10 @@ const FLOOR_WINDOW: usize = 1000;
 /// Reference words considered beyond those whose shortest duration fills the segment
 /// (how far a reader may skip ahead within one segment).
 const LOOKAHEAD_WORDS: usize = 12;
+/// Log score of skipping ahead over a run of words between two pauses
+/// (twice an omission: learners rarely skip a line, and a stretch read badly
+/// must not pass for one skipped).
+const SKIP_PENALTY: f32 = -80.0;
 
 /// How the audio is cut into segments.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,9 +88,11 @@ impl ContinuousOptions {
 }
 
 /// A continuous assessment in progress: push 16 kHz mono audio as it
-/// arrives, get each segment's result as soon as a pause ends it, and the
-/// whole reading's result from [`finish`](Self::finish). The results do not
-/// depend on how the audio was cut into pushes.
+/// arrives, get each segment's result once the pause after the *next*
+/// segment has passed (the words a segment holds are decided with the next
+/// segment's audio in view), and the whole reading's result, with the last
+/// segment, from [`finish`](Self::finish). The results do not depend on how
+/// the audio was cut into pushes.
 ///
 /// ```no_run
 /// use elocute::{Assessor, ContinuousOptions, PronunciationAssessmentConfig};
@@ -125,6 +132,9 @@ pub struct ContinuousSession<'a> {
     open_speech: usize,
     /// Segments end at or after this frame (the end of the previous one).
     cut: usize,
+    /// A closed segment (frames `start..end`) not yet assessed: which words it
+    /// covers is decided together with the next segment's audio.
+    pending: Option<(usize, usize)>,
     segments: Vec<AssessmentResult>,
     /// Each segment's words at 0-100 with every setting the summary needs, and its scores.
     twins: Vec<(Vec<Word>, SegmentSummary)>,
@@ -184,6 +194,7 @@ impl Assessor {
             open: None,
             open_speech: 0,
             cut: 0,
+            pending: None,
             segments: Vec::new(),
             twins: Vec::new(),
             omitted: Vec::new(),
@@ -225,7 +236,8 @@ impl Assessor {
 
 impl ContinuousSession<'_> {
     /// Add 16 kHz mono samples; returns the results of the segments this
-    /// audio ended (often none), offsets counted from the session's start.
+    /// audio completed (often none; a segment is complete when the segment
+    /// after it has ended), offsets counted from the session's start.
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<AssessmentResult>> {
         self.assessor
             .limits
@@ -251,6 +263,11 @@ impl ContinuousSession<'_> {
         if let Some((a, b)) = self.open.take() {
             let frames = self.levels.len();
             self.close(a, b, frames)?;
+        }
+        if let Some(seg) = self.pending.take() {
+            if self.next_word < self.reference.words.len() {
+                self.assess_segment(seg, None)?;
+            }
         }
         let at = self.levels.len() as u64 * FRAME_TICKS;
         for index in self.next_word..self.reference.words.len() {
@@ -352,11 +369,14 @@ impl ContinuousSession<'_> {
             .max(self.buf_start / HOP);
         let enough = self.open_speech >= MIN_SEGMENT_SPEECH_FRAMES;
         self.open_speech = 0;
-        let result = if enough && end > start && self.next_word < self.reference.words.len() {
-            self.assess_segment(start, end)?
-        } else {
-            None
-        };
+        let mut result = None;
+        if enough && end > start {
+            if let Some(prev) = self.pending.replace((start, end)) {
+                if self.next_word < self.reference.words.len() {
+                    result = self.assess_segment(prev, Some((start, end)))?;
+                }
+            }
+        }
         self.cut = end;
         self.drop_before(end);
         Ok(result)
@@ -364,6 +384,8 @@ impl ContinuousSession<'_> {
 
     /// Forget the samples before frame `f`.
     fn drop_before(&mut self, f: usize) {
+        // The pending segment's audio is still needed.
+        let f = self.pending.map_or(f, |(start, _)| f.min(start));
         let s = f * HOP;
         if s > self.buf_start {
             let n = (s - self.buf_start).min(self.buf.len());
@@ -372,14 +394,36 @@ impl ContinuousSession<'_> {
         }
     }
 
-    /// Find the reference words frames `start..end` cover and assess them.
-    fn assess_segment(&mut self, start: usize, end: usize) -> Result<Option<AssessmentResult>> {
+    /// The buffered samples of frames `start..end`.
+    fn samples(&self, start: usize, end: usize) -> Vec<f32> {
         let from = start * HOP - self.buf_start;
         let to = (end * HOP).min(self.buf_start + self.buf.len()) - self.buf_start;
-        let audio = self.buf[from..to].to_vec();
+        self.buf[from..to].to_vec()
+    }
+
+    /// Find the reference words the segment `start..end` covers and assess
+    /// them. With the `next` segment, the words are found in the audio of
+    /// both: a word is this segment's when it starts before the middle of
+    /// the pause between them, so a word is not squeezed into the end of one
+    /// segment when its audio is in the next.
+    fn assess_segment(
+        &mut self,
+        (start, end): (usize, usize),
+        next: Option<(usize, usize)>,
+    ) -> Result<Option<AssessmentResult>> {
+        let audio = self.samples(start, end);
         let assessor = self.assessor;
         let frames = assessor.model.frame_scores(&audio)?;
-        let n_frames = frames.state_scores.nrows();
+        let (decision, boundary) = match next {
+            Some((next_start, next_end)) => (
+                assessor
+                    .model
+                    .frame_scores(&self.samples(start, next_end))?,
+                (end.min(next_start) + next_start) / 2 - start,
+            ),
+            None => (frames.clone(), frames.state_scores.nrows()),
+        };
+        let n_frames = decision.state_scores.nrows();
         // The words not yet read that could fit in this audio, and a few more for skips.
         let spp = assessor.topology.states_per_phone.max(1);
         let mut budget = 0;
@@ -392,25 +436,22 @@ impl ContinuousSession<'_> {
         }
         let upto = (upto + LOOKAHEAD_WORDS).min(self.reference.words.len());
         let window = &self.reference.ids[self.next_word..upto];
-        let found = match elocute_align::align_prefix(
-            frames.state_scores.view(),
-            window,
-            &assessor.topology_with(true),
-        ) {
+        let topo = elocute_align::Topology {
+            skip_penalty: Some(SKIP_PENALTY),
+            ..assessor.topology_with(true)
+        };
+        let found = match elocute_align::align_prefix(decision.state_scores.view(), window, &topo) {
             Ok(al) => al,
             // Too little audio for even one phone: nothing was read here.
             Err(Error::Alignment(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let reached = found.words_reached();
-        if reached == 0 {
+        // This segment's words: those said that start before the boundary.
+        let said = |w: &elocute_align::WordSeg| w.end > w.start && w.start < boundary;
+        let Some(first) = found.words.iter().position(said) else {
             return Ok(None);
-        }
-        let first = found
-            .words
-            .iter()
-            .position(|w| w.end > w.start)
-            .unwrap_or(0);
+        };
+        let reached = found.words.iter().rposition(said).map_or(0, |w| w + 1);
         let at = |f: usize| (start + f) as u64 * FRAME_TICKS;
         for k in 0..first {
             let index = self.next_word + k;

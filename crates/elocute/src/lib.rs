@@ -152,6 +152,7 @@ fn topology_for(cfg: &ModelConfig, silence: usize) -> Topology {
         silence,
         silence_penalty: 0.0,
         omission_penalty: None,
+        skip_penalty: None,
         insertion: None,
     }
 }
