@@ -99,6 +99,37 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    // Continuous mode on a 26 s reading (the sentence four times, 2 s pauses), against
+    // one-shot on the same audio: segmenting, finding each segment's words, assessing.
+    let long: Vec<f32> = {
+        let mut v = Vec::new();
+        for i in 0..4 {
+            if i > 0 {
+                v.extend(std::iter::repeat_n(0.0, 2 * 16_000));
+            }
+            v.extend_from_slice(&audio);
+        }
+        v
+    };
+    let long_config = PronunciationAssessmentConfig::new([TEXT; 4].join(" "));
+    let mut g = c.benchmark_group("continuous");
+    g.sample_size(20);
+    g.bench_function("assess_continuous_26s", |b| {
+        b.iter(|| {
+            assessor
+                .assess_continuous(black_box(&long), 16_000, &long_config, Default::default())
+                .unwrap()
+        })
+    });
+    g.bench_function("one_shot_26s", |b| {
+        b.iter(|| {
+            assessor
+                .assess_with_config(black_box(&long), 16_000, &long_config)
+                .unwrap()
+        })
+    });
+    g.finish();
+
     // JSON of the result.
     let result = assessor
         .assess_with_config(&speech, speech_rate, &config)
