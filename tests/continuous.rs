@@ -420,3 +420,52 @@ fn bad_continuous_settings_are_typed_errors() {
         Err(Error::Config(_))
     ));
 }
+
+#[test]
+fn odd_audio_never_panics_in_continuous_mode() {
+    let dir = tmpdir("cont-odd");
+    let s = sentences(&dir);
+    // Nothing at all.
+    let r = assessor()
+        .continuous(&reference(), ContinuousOptions::default())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(
+        r.recognition_status,
+        elocute::RecognitionStatus::InitialSilenceTimeout
+    );
+    // Empty pushes, non-finite and clipped samples, a lone click, speech cut mid-word.
+    let mut session = assessor()
+        .continuous(&reference(), ContinuousOptions::default())
+        .unwrap();
+    session.push(&[]).unwrap();
+    session
+        .push(&[f32::NAN, f32::INFINITY, -f32::INFINITY, 5.0, -5.0])
+        .unwrap();
+    let mut click = vec![0.0f32; 16_000];
+    click[8_000] = 1.0;
+    session.push(&click).unwrap();
+    session.push(&s[0][..s[0].len() / 2]).unwrap();
+    let r = session.finish().unwrap();
+    // Whatever was found, every reference word is listed once, in order.
+    let all: Vec<String> = SENTENCES.iter().flat_map(|s| words_of(s)).collect();
+    assert_eq!(
+        r.words.iter().map(|w| w.word.clone()).collect::<Vec<_>>(),
+        all
+    );
+    // The session's audio limit holds across pushes.
+    let short = elocute::Assessor::with_default_model()
+        .unwrap()
+        .with_limits(elocute::AudioLimits {
+            max_seconds: Some(1.0),
+        });
+    let mut session = short
+        .continuous(&reference(), ContinuousOptions::default())
+        .unwrap();
+    session.push(&vec![0.0; 12_000]).unwrap();
+    assert!(matches!(
+        session.push(&vec![0.0; 12_000]),
+        Err(Error::AudioTooLong { .. })
+    ));
+}
