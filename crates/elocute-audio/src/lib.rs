@@ -406,6 +406,11 @@ pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
     Ok(out)
 }
 
+/// Hop of [`frame_levels_db`]'s frames in samples at 16 kHz (10 ms).
+pub const LEVEL_HOP: usize = 160;
+/// Window of [`frame_levels_db`]'s frames in samples at 16 kHz (25 ms).
+pub const LEVEL_WINDOW: usize = 400;
+
 /// Level of each 10 ms frame (25 ms window) in dB relative to full scale,
 /// for telling digital silence and near-silence from speech.
 ///
@@ -416,8 +421,8 @@ pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
 /// assert!(db[0] < -90.0 && db[15] > -10.0);
 /// ```
 pub fn frame_levels_db(samples: &[f32]) -> Vec<f32> {
-    const HOP: usize = 160;
-    const WIN: usize = 400;
+    const HOP: usize = LEVEL_HOP;
+    const WIN: usize = LEVEL_WINDOW;
     (0..samples.len().div_ceil(HOP))
         .map(|t| {
             let w = &samples[t * HOP..(t * HOP + WIN).min(samples.len())];

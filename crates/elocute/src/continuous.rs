@@ -19,10 +19,8 @@ use elocute_report::{
 
 use crate::{Assessor, Reference, AUDIBLE_DB};
 
-/// Samples per 10 ms frame at 16 kHz.
-const HOP: usize = 160;
-/// Samples of the 25 ms window of a frame's level.
-const WIN: usize = 400;
+use elocute_audio::{LEVEL_HOP as HOP, LEVEL_WINDOW as WIN};
+
 /// Speech frames a segment needs; less is a click or a breath, and is dropped.
 const MIN_SEGMENT_SPEECH_FRAMES: usize = 20;
 /// A frame is speech when it is this many dB above the noise floor.
