@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything elocute needs on a Debian machine, and is safe to run again:
-#   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), python3 venv
+#   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), mkvtoolnix
+#     (WebM test files: mkvmerge), python3 venv
 #     support, unzip
 #   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
 #   - .venv/: Python packages for the model conversion script (pinned)
@@ -21,6 +22,7 @@ need_apt=()
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v sox >/dev/null || need_apt+=(sox)
 command -v opusenc >/dev/null || need_apt+=(opus-tools)
+command -v mkvmerge >/dev/null || need_apt+=(mkvtoolnix)
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)

@@ -95,3 +95,47 @@ pub fn join_with_pauses(dir: &Path, name: &str, parts: &[PathBuf], pause: f64) -
     elocute_audio::write_wav_i16(&path, &out, 16_000).unwrap();
     path
 }
+
+/// Put an Ogg/Opus file's packets into WebM with the reference muxer
+/// `mkvmerge` (mkvtoolnix, installed by `scripts/setup.sh`), next to it as
+/// `<name>.webm`.
+///
+/// Panics with a clear message when mkvmerge is missing: these tests must not pass vacuously.
+pub fn webm_from_opus(opus: &Path) -> PathBuf {
+    let out = opus.with_extension("webm");
+    let status = Command::new("mkvmerge")
+        .args(["-q", "--webm", "-o"])
+        .arg(&out)
+        .arg(opus)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("mkvmerge is needed for these tests (run scripts/setup.sh): {e}")
+        });
+    assert!(status.success(), "mkvmerge failed on {}", opus.display());
+    out
+}
+
+/// A WebM file as a recorder that streams writes it: the Segment and every
+/// Cluster with an unknown size (all value bits of the size set, same width).
+pub fn with_unknown_sizes(webm: &[u8]) -> Vec<u8> {
+    let mut out = webm.to_vec();
+    let mut changed = 0;
+    for id in [[0x18, 0x53, 0x80, 0x67], [0x1F, 0x43, 0xB6, 0x75]] {
+        let mut i = 0;
+        while i + 5 <= out.len() {
+            if out[i..i + 4] == id {
+                let at = i + 4;
+                let width = out[at].leading_zeros() as usize + 1;
+                assert!(width <= 8 && at + width <= out.len());
+                out[at] = 0xFF >> (width - 1);
+                out[at + 1..at + width].fill(0xFF);
+                changed += 1;
+                i = at + width;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    assert!(changed >= 2, "no Segment or Cluster found");
+    out
+}

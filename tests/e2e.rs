@@ -1,7 +1,9 @@
 //! End-to-end behaviour of the library on synthesised speech.
 
 use elocute::{Assessor, Error, Granularity, PronunciationAssessmentConfig, RecognitionStatus};
-use elocute_tests::{assessor, hundred, opus_encode, speak, text_scores, tmpdir};
+use elocute_tests::{
+    assessor, hundred, opus_encode, speak, text_scores, tmpdir, webm_from_opus, with_unknown_sizes,
+};
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog.";
 
@@ -1158,4 +1160,56 @@ fn ogg_opus_scores_like_the_wav() {
             text_scores(&wrong)
         );
     }
+}
+
+#[test]
+fn webm_opus_scores_as_its_ogg_opus_does() {
+    let dir = tmpdir("webm");
+    let wav = speak(&dir, "fox", FOX, 150);
+    let opus = opus_encode(&wav, 24);
+    let webm = webm_from_opus(&opus);
+    let from_ogg = assessor().assess_file(&opus, &hundred(FOX)).unwrap();
+    let ogg = elocute_audio::read_audio(&opus, Default::default()).unwrap();
+    let web = elocute_audio::read_audio(&webm, Default::default()).unwrap();
+    // The same packets, the same pre-skip: the same samples (the Ogg end trim
+    // may keep a few more at the very end).
+    assert!(
+        web.len().abs_diff(ogg.len()) <= 960,
+        "{} against {}",
+        web.len(),
+        ogg.len()
+    );
+    let n = web.len().min(ogg.len());
+    let diff = web[..n]
+        .iter()
+        .zip(&ogg[..n])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(diff < 1e-4, "samples differ by {diff}");
+    let r = assessor().assess_file(&webm, &hundred(FOX)).unwrap();
+    for (a, b) in text_scores(&r).iter().zip(&text_scores(&from_ogg)) {
+        assert!(
+            (a - b).abs() <= 1.0,
+            "{:?} against {:?}",
+            text_scores(&r),
+            text_scores(&from_ogg)
+        );
+    }
+    // As a recorder that streams writes it (Chrome's MediaRecorder), and as an upload.
+    let live = with_unknown_sizes(&std::fs::read(&webm).unwrap());
+    assert_eq!(
+        elocute_audio::read_audio_bytes(&live, Default::default()).unwrap(),
+        web
+    );
+    assert_eq!(assessor().assess_bytes(&live, &hundred(FOX)).unwrap(), r);
+    // Cut off mid-cluster: the audio before the cut is kept.
+    let cut =
+        elocute_audio::read_audio_bytes(&live[..live.len() * 2 / 3], Default::default()).unwrap();
+    assert!(
+        cut.len() > web.len() / 3 && cut.len() < web.len(),
+        "{} of {}",
+        cut.len(),
+        web.len()
+    );
+    assert_eq!(cut[..], web[..cut.len()]);
 }

@@ -18,7 +18,7 @@ use elocute::{
     AssessmentResult, Assessor, AudioLimits, Error, GradingSystem, PronunciationAssessmentConfig,
     RecognitionStatus,
 };
-use elocute_tests::{assessor, hundred, opus_encode, speak, tmpdir};
+use elocute_tests::{assessor, hundred, opus_encode, speak, tmpdir, webm_from_opus};
 
 const TEXT: &str = "Good morning. How are you today?";
 const TEXT_WORDS: usize = 6;
@@ -1391,4 +1391,77 @@ fn damaged_ogg_opus() {
     .unwrap_err();
     assert!(matches!(e, Error::AudioTooLong { .. }), "{e}");
     names_file(&e, "opus-long.opus");
+}
+
+/// Damaged WebM/Opus: cut anywhere, the audio before the cut is kept or a
+/// clear error names the file; a WebM without Opus audio, a lying block, and
+/// a bare EBML magic are clear errors; the length limit holds.
+#[test]
+fn damaged_webm_opus() {
+    let opus = opus_encode(&speak(dir(), "webm-src", TEXT, 150), 24);
+    let webm = std::fs::read(webm_from_opus(&opus)).unwrap();
+    let whole =
+        elocute_audio::read_audio(write("webm-whole.webm", &webm), AudioLimits::default()).unwrap();
+    // Every cut point in steps: never a panic, and never samples that were not in the whole.
+    for k in 1..40 {
+        let n = webm.len() * k / 40;
+        let name = format!("webm-cut-{k}.webm");
+        match assessor().assess_file(write(&name, &webm[..n]), &hundred(TEXT)) {
+            Ok(_) => {
+                let part =
+                    elocute_audio::read_audio_bytes(&webm[..n], AudioLimits::default()).unwrap();
+                assert_eq!(part[..], whole[..part.len()], "cut at {n}");
+            }
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e,
+                        Error::UnsupportedAudio { .. }
+                            | Error::EmptyAudio { .. }
+                            | Error::Alignment(_)
+                    ),
+                    "{name}: {e}"
+                );
+                // Too little audio for the text is the aligner's error, which names no file.
+                if !matches!(e, Error::Alignment(_)) {
+                    names_file(&e, &name);
+                }
+            }
+        }
+    }
+    // Not Opus: the codec named by the track is another one.
+    let at = webm.windows(6).position(|w| w == b"A_OPUS").unwrap();
+    let mut vorbis = webm.clone();
+    vorbis[at..at + 6].copy_from_slice(b"A_AAC\0");
+    // Every byte after the track list flipped: damaged blocks.
+    let clusters = webm
+        .windows(4)
+        .position(|w| w == [0x1F, 0x43, 0xB6, 0x75])
+        .unwrap();
+    let mut noise = webm.clone();
+    for b in &mut noise[clusters + 12..] {
+        *b ^= 0x5A;
+    }
+    for (name, bytes, says) in [
+        ("webm-aac.webm", vorbis, "A_AAC"),
+        ("webm-magic-only.webm", vec![0x1A, 0x45, 0xDF, 0xA3], "WebM"),
+    ] {
+        let e = assessor()
+            .assess_file(write(name, &bytes), &hundred(TEXT))
+            .unwrap_err();
+        assert!(matches!(e, Error::UnsupportedAudio { .. }), "{name}: {e}");
+        assert!(e.to_string().contains(says), "{name}: {e}");
+        names_file(&e, name);
+    }
+    // Noise where the blocks were: an error or a result, never a panic.
+    let _ = assessor().assess_file(write("webm-noise.webm", &noise), &hundred(TEXT));
+    let e = elocute_audio::read_audio(
+        write("webm-long.webm", &webm),
+        AudioLimits {
+            max_seconds: Some(1.0),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::AudioTooLong { .. }), "{e}");
+    names_file(&e, "webm-long.webm");
 }

@@ -22,8 +22,10 @@ use std::path::Path;
 pub use elocute_core::SAMPLE_RATE;
 use elocute_core::{Error, Result};
 pub use opus::read_ogg_opus;
+pub use webm::read_webm_opus;
 
 mod opus;
+mod webm;
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
@@ -70,9 +72,9 @@ impl Default for AudioLimits {
     }
 }
 
-/// Read a recording, WAV or Ogg/Opus (told apart by the file's first bytes),
-/// and return 16 kHz mono samples in `[-1, 1]`. Errors name the file, as
-/// [`read_wav`]'s do.
+/// Read a recording, WAV, Ogg/Opus or WebM/Opus (told apart by the file's
+/// first bytes), and return 16 kHz mono samples in `[-1, 1]`. Errors name
+/// the file, as [`read_wav`]'s do.
 pub fn read_audio(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32>> {
     use std::io::Seek;
     let path = path.as_ref();
@@ -83,35 +85,45 @@ pub fn read_audio(path: impl AsRef<Path>, limits: AudioLimits) -> Result<Vec<f32
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut magic = [0u8; 4];
     // A file shorter than the magic is no Ogg stream; the WAV reader says what it is.
-    let is_ogg = file.read_exact(&mut magic).is_ok() && &magic == OGG_MAGIC;
+    let known = file.read_exact(&mut magic).is_ok();
     file.rewind().map_err(io)?;
-    if is_ogg {
+    if known && &magic == OGG_MAGIC {
         read_ogg_opus(std::io::BufReader::new(file), limits).map_err(|e| e.with_path(path))
+    } else if known && &magic == webm::EBML_MAGIC {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        read_webm_opus(&bytes, limits).map_err(|e| e.with_path(path))
     } else {
         read_wav_file(file, path, limits)
     }
 }
 
 /// [`read_audio`] for a recording held in memory (a request body): Ogg/Opus
-/// when it starts with `OggS`, else WAV ([`read_wav_bytes`]).
+/// when it starts with `OggS`, WebM/Opus when it starts with the EBML
+/// header, else WAV ([`read_wav_bytes`]).
 pub fn read_audio_bytes(bytes: &[u8], limits: AudioLimits) -> Result<Vec<f32>> {
     if bytes.starts_with(OGG_MAGIC) {
         read_ogg_opus(bytes, limits)
+    } else if bytes.starts_with(webm::EBML_MAGIC) {
+        read_webm_opus(bytes, limits)
     } else {
         read_wav_bytes(bytes, limits)
     }
 }
 
-/// Whether `bytes` start like a file [`read_audio_bytes`] reads (a RIFF WAV
-/// or an Ogg stream), as opposed to headerless samples.
+/// Whether `bytes` start like a file [`read_audio_bytes`] reads (a RIFF WAV,
+/// an Ogg stream or a WebM/Matroska file), as opposed to headerless samples.
 ///
 /// ```
 /// assert!(elocute_audio::is_audio_file(b"RIFF\0\0\0\0WAVE"));
 /// assert!(elocute_audio::is_audio_file(b"OggS\0\x02"));
+/// assert!(elocute_audio::is_audio_file(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F]));
 /// assert!(!elocute_audio::is_audio_file(&[0x10, 0x00, 0x20, 0x00]));
 /// ```
 pub fn is_audio_file(bytes: &[u8]) -> bool {
-    bytes.starts_with(RIFF_MAGIC) || bytes.starts_with(OGG_MAGIC)
+    bytes.starts_with(RIFF_MAGIC)
+        || bytes.starts_with(OGG_MAGIC)
+        || bytes.starts_with(webm::EBML_MAGIC)
 }
 
 /// The capture pattern every Ogg page starts with.

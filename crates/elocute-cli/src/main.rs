@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Assess one recording against its reference text; prints the result JSON.
     Assess {
-        /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels; or Ogg/Opus).
+        /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels; or Opus in Ogg or WebM).
         #[arg(long)]
         audio: PathBuf,
         /// The reference text (overrides ReferenceText in --config).

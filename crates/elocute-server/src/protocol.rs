@@ -322,12 +322,10 @@ fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError
         } else {
             AudioEncoding::File
         }),
-        "audio/ogg" | "audio/opus" => Ok(AudioEncoding::File),
-        "audio/webm" => Err(HttpError::bad_request(
-            "WebM audio is not supported: send audio/ogg (Opus) or audio/wav",
-        )),
+        // WebM is not one of the service's types, but it is what browsers record.
+        "audio/ogg" | "audio/opus" | "audio/webm" | "video/webm" => Ok(AudioEncoding::File),
         other => Err(HttpError::bad_request(format!(
-            "Content-Type {other:?} is not audio elocute reads: send audio/wav or audio/ogg (Opus)"
+            "Content-Type {other:?} is not audio elocute reads: send audio/wav, audio/ogg (Opus) or audio/webm (Opus)"
         ))),
     }
 }
@@ -524,8 +522,8 @@ mod tests {
         );
         assert_eq!(ok("audio/ogg; codecs=opus"), Ok(AudioEncoding::File));
         assert_eq!(ok("audio/opus"), Ok(AudioEncoding::File));
+        assert_eq!(ok("audio/webm; codecs=opus"), Ok(AudioEncoding::File));
         for bad in [
-            "audio/webm; codecs=opus",
             "audio/mpeg",
             "text/plain",
             "audio/wav; samplerate=fast",
@@ -533,7 +531,7 @@ mod tests {
         ] {
             assert_eq!(ok(bad).unwrap_err().status, 400, "{bad}");
         }
-        assert!(ok("audio/webm").unwrap_err().message.contains("audio/ogg"));
+        assert!(ok("audio/mp4").unwrap_err().message.contains("audio/ogg"));
     }
 
     #[test]

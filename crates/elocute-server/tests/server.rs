@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
-use elocute_tests::{assessor, opus_encode, speak, tmpdir};
+use elocute_tests::{assessor, opus_encode, speak, tmpdir, webm_from_opus, with_unknown_sizes};
 use serde_json::Value;
 
 const PATH: &str = "/speech/recognition/conversation/cognitiveservices/v1";
@@ -320,11 +320,8 @@ fn refusals_are_clear_and_the_server_carries_on() {
         b"not a wav at all",
         "unsupported or malformed audio",
     );
-    let webm = [
-        ok_pa.clone(),
-        "Content-Type: audio/webm; codecs=opus".into(),
-    ];
-    refused(query, &webm, wav, "WebM");
+    let mp3 = [ok_pa.clone(), "Content-Type: audio/mpeg".into()];
+    refused(query, &mp3, wav, "audio/mpeg");
     let r = send(
         addr,
         "GET /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\nConnection: close\r\n\r\n",
@@ -503,17 +500,25 @@ fn browsers_get_cors_when_an_origin_is_allowed() {
 }
 
 #[test]
-fn ogg_opus_bodies_are_assessed() {
+fn ogg_and_webm_opus_bodies_are_assessed() {
     let (path, wav) = good_morning();
-    let opus = std::fs::read(opus_encode(path, 24)).unwrap();
+    let opus_path = opus_encode(path, 24);
+    let opus = std::fs::read(&opus_path).unwrap();
+    // What a browser's MediaRecorder uploads: WebM written as it streams.
+    let webm = with_unknown_sizes(&std::fs::read(webm_from_opus(&opus_path)).unwrap());
     let query = "?language=en-US&format=detailed";
     let from_wav = assess(query, wav);
-    for content_type in ["Content-Type: audio/ogg; codecs=opus", WAV_TYPE] {
+    for (content_type, body) in [
+        ("Content-Type: audio/ogg; codecs=opus", &opus),
+        (WAV_TYPE, &opus),
+        ("Content-Type: audio/webm; codecs=opus", &webm),
+        ("Content-Type: video/webm", &webm),
+    ] {
         let r = post(
             server(),
             query,
             &[pa(&comprehensive()), content_type.into()],
-            &opus,
+            body,
         );
         assert_eq!(r.status, 200, "{content_type}: {}", r.body);
         let (a, b) = (

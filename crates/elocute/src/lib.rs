@@ -310,7 +310,7 @@ impl Assessor {
     }
 
     /// Read a recording (WAV of any PCM/float format, rate and channel count,
-    /// or Ogg/Opus) and assess it.
+    /// Ogg/Opus or WebM/Opus) and assess it.
     /// Errors about the audio name the file.
     pub fn assess_file(
         &self,
@@ -323,7 +323,7 @@ impl Assessor {
             .map_err(|e| e.with_path(path))
     }
 
-    /// Assess a recording held in memory (an upload): a WAV or Ogg/Opus file's
+    /// Assess a recording held in memory (an upload): a WAV, Ogg/Opus or WebM/Opus file's
     /// bytes, told apart by their start. Errors about the audio say
     /// `<in-memory audio>` where [`assess_file`](Self::assess_file)'s name the file.
     ///
