@@ -433,21 +433,32 @@ pub const LEVEL_WINDOW: usize = 400;
 /// assert!(db[0] < -90.0 && db[15] > -10.0);
 /// ```
 pub fn frame_levels_db(samples: &[f32]) -> Vec<f32> {
-    const HOP: usize = LEVEL_HOP;
-    const WIN: usize = LEVEL_WINDOW;
-    (0..samples.len().div_ceil(HOP))
+    (0..samples.len().div_ceil(LEVEL_HOP))
         .map(|t| {
-            let w = &samples[t * HOP..(t * HOP + WIN).min(samples.len())];
-            let mean = w.iter().map(|v| f64::from(*v)).sum::<f64>() / w.len() as f64;
-            // DC offset is not sound.
-            let power = w
-                .iter()
-                .map(|v| (f64::from(*v) - mean).powi(2))
-                .sum::<f64>()
-                / w.len() as f64;
-            (10.0 * (power + 1e-12).log10()) as f32
+            let from = t * LEVEL_HOP;
+            frame_level_db(&samples[from..(from + LEVEL_WINDOW).min(samples.len())])
         })
         .collect()
+}
+
+/// The level in dB of one frame's window (its samples from the frame's
+/// start, at most [`LEVEL_WINDOW`]): one value of [`frame_levels_db`], for
+/// callers that see audio arrive frame by frame.
+///
+/// ```
+/// let x: Vec<f32> = (0..400).map(|i| 0.5 * (i as f32 * 0.3).sin()).collect();
+/// assert_eq!(elocute_audio::frame_level_db(&x), elocute_audio::frame_levels_db(&x)[0]);
+/// ```
+pub fn frame_level_db(window: &[f32]) -> f32 {
+    let n = window.len().max(1) as f64;
+    let mean = window.iter().map(|v| f64::from(*v)).sum::<f64>() / n;
+    // DC offset is not sound.
+    let power = window
+        .iter()
+        .map(|v| (f64::from(*v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (10.0 * (power + 1e-12).log10()) as f32
 }
 
 /// Power of one 16-bit step: the floor under any recorded noise, so that

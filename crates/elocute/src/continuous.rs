@@ -286,7 +286,7 @@ impl ContinuousSession<'_> {
         let t = self.levels.len();
         let from = t * HOP - self.buf_start;
         let to = (t * HOP + WIN).min(end) - self.buf_start;
-        let level = elocute_audio::frame_levels_db(&self.buf[from..to])[0];
+        let level = elocute_audio::frame_level_db(&self.buf[from..to]);
         self.levels.push(level);
         let floor = {
             let lo = t.saturating_sub(FLOOR_WINDOW);
@@ -412,14 +412,18 @@ impl ContinuousSession<'_> {
         let audio = self.samples(start, end);
         let assessor = self.assessor;
         let frames = assessor.model.frame_scores(&audio)?;
-        let (decision, boundary) = match next {
-            Some((next_start, next_end)) => (
+        let joint = match next {
+            Some((_, next_end)) => Some(
                 assessor
                     .model
                     .frame_scores(&self.samples(start, next_end))?,
-                (end.min(next_start) + next_start) / 2 - start,
             ),
-            None => (frames.clone(), frames.state_scores.nrows()),
+            None => None,
+        };
+        let decision = joint.as_ref().unwrap_or(&frames);
+        let boundary = match next {
+            Some((next_start, _)) => (end.min(next_start) + next_start) / 2 - start,
+            None => frames.state_scores.nrows(),
         };
         let n_frames = decision.state_scores.nrows();
         // The words not yet read that could fit in this audio, and a few more for skips.
