@@ -112,9 +112,19 @@ pub enum Error {
 }
 
 impl Error {
-    /// Attach a file path to an audio error that came from in-memory samples.
+    /// Attach a file path to an audio error that came from in-memory samples,
+    /// and name the file in an alignment error (audio too short for its text).
     pub fn with_path(self, p: impl Into<PathBuf>) -> Self {
-        let p = Some(p.into());
+        let p: PathBuf = p.into();
+        if let Error::Alignment(m) = self {
+            let prefix = format!("{}: ", p.display());
+            return Error::Alignment(if m.starts_with(&prefix) {
+                m
+            } else {
+                prefix + &m
+            });
+        }
+        let p = Some(p);
         match self {
             Error::UnsupportedAudio {
                 path: None,
@@ -155,5 +165,12 @@ mod tests {
             message: "not RIFF".into(),
         };
         assert!(e.to_string().contains("<in-memory audio>"));
+        let e = Error::Alignment("3 frames are too few".into())
+            .with_path("a.wav")
+            .with_path("a.wav");
+        assert_eq!(
+            e.to_string(),
+            "alignment failed: a.wav: 3 frames are too few"
+        );
     }
 }
