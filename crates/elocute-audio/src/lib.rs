@@ -236,6 +236,80 @@ fn open_ended_data_size(head: &[u8], total: u64) -> Option<(usize, u32)> {
     }
 }
 
+/// The samples a streamed WAV's header announces ([`read_wav_stream_header`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamFormat {
+    /// Interleaved channels.
+    pub channels: usize,
+    /// Samples per second.
+    pub sample_rate: u32,
+}
+
+/// Read a WAV header from a stream up to the first sample, for audio that
+/// arrives while it is recorded (`arecord -f S16_LE -r 16000 | elocute
+/// assess --continuous --audio -`); the samples that follow are 16-bit
+/// little-endian PCM, interleaved. The header's sizes are not trusted (a
+/// recorder that streams cannot know them). Only 16-bit integer PCM is
+/// accepted: anything else is [`Error::UnsupportedAudio`].
+///
+/// ```
+/// let mut wav = Vec::new();
+/// wav.extend(b"RIFF\xff\xff\xff\xffWAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0");
+/// wav.extend(b"data\xff\xff\xff\xff\x01\x00");
+/// let mut r = &wav[..];
+/// let f = elocute_audio::read_wav_stream_header(&mut r).unwrap();
+/// assert_eq!((f.channels, f.sample_rate), (1, 16_000));
+/// assert_eq!(r, &[1, 0]); // positioned at the first sample
+/// ```
+pub fn read_wav_stream_header<R: Read>(r: &mut R) -> Result<StreamFormat> {
+    let bad = |m: &str| Error::UnsupportedAudio {
+        path: None,
+        message: format!("streamed WAV: {m}"),
+    };
+    let mut head = [0u8; 12];
+    r.read_exact(&mut head)
+        .map_err(|_| bad("no RIFF/WAVE header"))?;
+    if &head[..4] != RIFF_MAGIC || &head[8..] != b"WAVE" {
+        return Err(bad("no RIFF/WAVE header"));
+    }
+    let mut format = None;
+    loop {
+        let mut chunk = [0u8; 8];
+        r.read_exact(&mut chunk)
+            .map_err(|_| bad("the header ends before the data chunk"))?;
+        let size = u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]);
+        if &chunk[..4] == b"data" {
+            return format.ok_or_else(|| bad("data before the fmt chunk"));
+        }
+        // Chunks before the samples are small; a huge one is not a header.
+        if size > 1 << 20 {
+            return Err(bad("a header chunk over 1 MiB"));
+        }
+        let mut body = vec![0u8; size as usize + (size as usize & 1)];
+        r.read_exact(&mut body)
+            .map_err(|_| bad("the header ends before the data chunk"))?;
+        if &chunk[..4] == b"fmt " {
+            if body.len() < 16 {
+                return Err(bad("a short fmt chunk"));
+            }
+            let tag = u16::from_le_bytes([body[0], body[1]]);
+            let channels = usize::from(u16::from_le_bytes([body[2], body[3]]));
+            let sample_rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
+            let bits = u16::from_le_bytes([body[14], body[15]]);
+            // 1 is PCM; 0xFFFE (extensible) carries PCM too when its bits say 16.
+            if !(tag == 1 || tag == 0xFFFE) || bits != 16 || channels == 0 || sample_rate == 0 {
+                return Err(bad(&format!(
+                    "{bits}-bit samples of format {tag:#x}: only 16-bit PCM can be streamed"
+                )));
+            }
+            format = Some(StreamFormat {
+                channels,
+                sample_rate,
+            });
+        }
+    }
+}
+
 /// Read headerless little-endian 16-bit PCM (what the REST API's
 /// `Content-Type: audio/wav; codecs=audio/pcm; samplerate=16000` also
 /// carries when a client streams raw samples) and return 16 kHz mono.

@@ -6,7 +6,7 @@
 //! (for training a scorer, see `scripts/scorer/`);
 //! `elocute serve` answers the Azure Speech REST short-audio protocol on a local port.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +31,8 @@ enum Command {
     /// Assess one recording against its reference text; prints the result JSON.
     Assess {
         /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels; or Opus in Ogg or WebM).
+        /// `-` reads standard input; with --continuous a 16 kHz 16-bit WAV or headerless 16 kHz mono
+        /// 16-bit PCM is assessed as it arrives, each segment printed as a JSON line, the whole reading last.
         #[arg(long)]
         audio: PathBuf,
         /// The reference text (overrides ReferenceText in --config).
@@ -284,7 +286,15 @@ fn assess(
         ));
     }
     let assessor = common.assessor()?;
-    let value = if common.continuous {
+    let value = if audio == Path::new("-") {
+        if common.continuous {
+            return stream_continuous(&assessor, &config, common);
+        }
+        let bytes = read_stdin()?;
+        common
+            .format
+            .render(&assessor.assess_bytes(&bytes, &config)?)
+    } else if common.continuous {
         let r = assessor.assess_continuous_file(audio, &config, common.continuous_options())?;
         common.format.render_continuous(&r)
     } else {
@@ -296,9 +306,13 @@ fn assess(
         serde_json::to_string(&value)
     };
     let json = json.map_err(|e| Error::Config(e.to_string()))?;
+    print_line(&json)
+}
+
+/// Print one line of output; a reader that closed the pipe (`| head`) has what it wanted.
+fn print_line(line: &str) -> Result<ExitCode, Error> {
     let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{json}").and_then(|()| stdout.flush()) {
-        // A reader that closed the pipe (`| head`) has what it wanted.
+    match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(source) => Err(Error::Io {
             path: "<stdout>".into(),
@@ -306,6 +320,105 @@ fn assess(
         }),
         Ok(()) => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn stdin_error(source: std::io::Error) -> Error {
+    Error::Io {
+        path: "<stdin>".into(),
+        source,
+    }
+}
+
+fn read_stdin() -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .map_err(stdin_error)?;
+    Ok(bytes)
+}
+
+/// `assess --continuous --audio -`: audio arriving on standard input, each
+/// segment printed as a JSON line once complete, the whole reading last.
+/// A streamed WAV (16-bit PCM, 16 kHz) or headerless 16-bit 16 kHz mono PCM
+/// is assessed as it arrives; an Ogg or WebM file is read to its end first.
+fn stream_continuous(
+    assessor: &Assessor,
+    config: &PronunciationAssessmentConfig,
+    common: &Common,
+) -> Result<ExitCode, Error> {
+    let mut session = assessor.continuous(config, common.continuous_options())?;
+    let mut printed = 0;
+    let print = |results: &[elocute::AssessmentResult], printed: &mut usize| -> Result<(), Error> {
+        for r in results {
+            print_line(&common.format.render(r).to_string())?;
+            *printed += 1;
+        }
+        Ok(())
+    };
+    let mut stdin = std::io::stdin().lock();
+    let mut magic = Vec::with_capacity(4);
+    (&mut stdin)
+        .take(4)
+        .read_to_end(&mut magic)
+        .map_err(stdin_error)?;
+    let mut input = std::io::Cursor::new(magic.clone()).chain(stdin);
+    let at_stdin = |e: Error| e.with_path("<stdin>");
+    if !magic.starts_with(b"RIFF") && elocute_audio::is_audio_file(&magic) {
+        // Ogg and WebM are decoded whole.
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes).map_err(stdin_error)?;
+        let audio = elocute_audio::read_audio_bytes(&bytes, common.limits()).map_err(at_stdin)?;
+        print(&session.push(&audio)?, &mut printed)?;
+    } else {
+        let channels = if magic.starts_with(b"RIFF") {
+            let f = elocute_audio::read_wav_stream_header(&mut input).map_err(at_stdin)?;
+            if f.sample_rate != elocute::SAMPLE_RATE {
+                return Err(at_stdin(Error::UnsupportedAudio {
+                    path: None,
+                    message: format!(
+                        "streamed audio must be 16 kHz, this is {} Hz (pass a file instead)",
+                        f.sample_rate
+                    ),
+                }));
+            }
+            f.channels
+        } else {
+            1
+        };
+        // About 100 ms at a time; a sample frame split between reads waits for its rest.
+        let frame = 2 * channels;
+        let mut buf = vec![0u8; 160 * 10 * frame];
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(stdin_error(e)),
+            };
+            pending.extend_from_slice(&buf[..n]);
+            let whole = pending.len() / frame * frame;
+            let mono: Vec<f32> = pending[..whole]
+                .chunks_exact(frame)
+                .map(|f| {
+                    f.chunks_exact(2)
+                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                        .sum::<f32>()
+                        / channels as f32
+                })
+                .collect();
+            pending.drain(..whole);
+            print(&session.push(&mono)?, &mut printed)?;
+        }
+    }
+    let whole = session.finish()?;
+    // The segments that only the end of the audio completed.
+    print(
+        &whole.segments[printed.min(whole.segments.len())..],
+        &mut printed,
+    )?;
+    print_line(&common.format.render_continuous(&whole).to_string())
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
