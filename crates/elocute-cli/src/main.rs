@@ -399,15 +399,16 @@ fn stream_continuous(
             };
             pending.extend_from_slice(&buf[..n]);
             let whole = pending.len() / frame * frame;
-            let mono: Vec<f32> = pending[..whole]
-                .chunks_exact(frame)
-                .map(|f| {
-                    f.chunks_exact(2)
-                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
-                        .sum::<f32>()
-                        / channels as f32
-                })
-                .collect();
+            if whole == 0 {
+                continue;
+            }
+            let mono = elocute_audio::read_pcm16(
+                &pending[..whole],
+                channels,
+                elocute::SAMPLE_RATE,
+                common.limits(),
+            )
+            .map_err(at_stdin)?;
             pending.drain(..whole);
             print(&session.push(&mono)?, &mut printed)?;
         }
