@@ -469,3 +469,56 @@ fn odd_audio_never_panics_in_continuous_mode() {
         Err(Error::AudioTooLong { .. })
     ));
 }
+
+#[test]
+fn miscue_inside_segments_lists_insertions_the_summary_does_not_count() {
+    let dir = tmpdir("cont-miscue");
+    let s = sentences(&dir);
+    let cat = speak(&dir, "cat", "The cat sat, yesterday, on the mat.", 150);
+    let cat = elocute_audio::read_audio(&cat, Default::default()).unwrap();
+    let audio = join(&[&s[0], &cat, &s[2]], 2.0);
+    let text = [SENTENCES[0], "The cat sat on the mat.", SENTENCES[2]].join(" ");
+    let mut c = hundred(&text);
+    c.granularity = elocute::Granularity::Word;
+    c.enable_miscue = true;
+    let r = run(&audio, &c);
+    let kinds = errors(&r);
+    let inserted: Vec<usize> = (0..kinds.len())
+        .filter(|&i| kinds[i].1 == "Insertion")
+        .collect();
+    assert_eq!(inserted.len(), 1, "{kinds:?}");
+    let i = inserted[0];
+    assert_eq!(
+        (kinds[i - 1].0.as_str(), kinds[i + 1].0.as_str()),
+        ("sat", "on"),
+        "{kinds:?}"
+    );
+    // Every reference word once, in order, around it; none omitted.
+    let reference: Vec<String> = kinds
+        .iter()
+        .filter(|k| k.1 != "Insertion")
+        .map(|k| k.0.clone())
+        .collect();
+    assert_eq!(reference, words_of(&text));
+    assert!(omitted(&r).is_empty(), "{kinds:?}");
+    // The segment that heard it lists it too; the summary leaves it out of accuracy.
+    assert!(r.segments[1].nbest[0]
+        .words
+        .iter()
+        .any(|w| w.pronunciation_assessment.error_type == "Insertion"));
+    let mean = {
+        let acc: Vec<f64> = r
+            .words
+            .iter()
+            .filter(|w| w.pronunciation_assessment.error_type != "Insertion")
+            .map(|w| w.pronunciation_assessment.accuracy_score)
+            .collect();
+        acc.iter().sum::<f64>() / acc.len() as f64
+    };
+    assert!(
+        (r.pronunciation_assessment.accuracy_score - mean).abs() <= 0.06,
+        "{} against {mean}",
+        r.pronunciation_assessment.accuracy_score
+    );
+    assert_eq!(r.pronunciation_assessment.completeness_score, Some(100.0));
+}
