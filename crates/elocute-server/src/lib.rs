@@ -135,6 +135,13 @@ impl Service {
                 let s = protocol::settings(req)?;
                 let audio = decode_audio(req.body, s.audio, self.options.limits)
                     .map_err(|e| assessment_error(&e))?;
+                if let Some(options) = s.continuous {
+                    let result = self
+                        .assessor
+                        .assess_continuous(&audio, elocute::SAMPLE_RATE, &s.config, options)
+                        .map_err(|e| assessment_error(&e))?;
+                    return Ok(Reply::json(200, result.to_rest(s.format)));
+                }
                 let result = self
                     .assessor
                     .assess_with_config(&audio, elocute::SAMPLE_RATE, &s.config)

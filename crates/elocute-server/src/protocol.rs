@@ -172,6 +172,10 @@ pub struct Settings {
     pub config: PronunciationAssessmentConfig,
     /// The body's encoding, from `Content-Type`.
     pub audio: AudioEncoding,
+    /// elocute's extension `continuous=true` (with an optional
+    /// `segmentationSilenceTimeoutMs=N`): assess a long reading pause by
+    /// pause and answer with the segments and the whole reading.
+    pub continuous: Option<elocute::ContinuousOptions>,
 }
 
 /// Read a recognition request's query and headers into [`Settings`].
@@ -203,9 +207,29 @@ pub struct Settings {
 pub fn settings(req: &Request) -> Result<Settings, HttpError> {
     let mut language = None;
     let mut format = RestFormat::Simple;
+    let mut continuous = false;
+    let mut options = elocute::ContinuousOptions::default();
     for (key, value) in query_pairs(req.url) {
         match key.to_ascii_lowercase().as_str() {
             "language" => language = Some(value),
+            "continuous" => {
+                continuous = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => {
+                        return Err(HttpError::bad_request(format!(
+                            "query parameter continuous={value:?}: expected true or false"
+                        )))
+                    }
+                }
+            }
+            "segmentationsilencetimeoutms" => {
+                options.segmentation_silence_ms = value.parse().map_err(|_| {
+                    HttpError::bad_request(format!(
+                        "query parameter segmentationSilenceTimeoutMs={value:?}: expected milliseconds"
+                    ))
+                })?;
+            }
             "format" => {
                 format = match value.to_ascii_lowercase().as_str() {
                     "simple" => RestFormat::Simple,
@@ -249,6 +273,7 @@ pub fn settings(req: &Request) -> Result<Settings, HttpError> {
         format,
         config,
         audio,
+        continuous: continuous.then_some(options),
     })
 }
 

@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
-use elocute_tests::{assessor, opus_encode, speak, tmpdir, webm_from_opus, with_unknown_sizes};
+use elocute_tests::{
+    assessor, join_with_pauses, opus_encode, speak, tmpdir, webm_from_opus, with_unknown_sizes,
+};
 use serde_json::Value;
 
 const PATH: &str = "/speech/recognition/conversation/cognitiveservices/v1";
@@ -564,4 +566,52 @@ fn one_connection_carries_several_requests() {
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0]["RecognitionStatus"], "Success");
+}
+
+/// elocute's `continuous=true`: a long reading answered pause by pause, as the library's continuous mode.
+#[test]
+fn continuous_true_answers_with_segments() {
+    let dir = tmpdir("server-continuous");
+    let a = speak(&dir, "a", "Good morning, how are you today?", 150);
+    let b = speak(&dir, "b", "I would like a cup of coffee, please.", 150);
+    let long = join_with_pauses(&dir, "long", &[a, b], 2.0);
+    let text = "Good morning, how are you today? I would like a cup of coffee, please.";
+    let settings = format!(r#"{{"ReferenceText":"{text}","GradingSystem":"HundredMark"}}"#);
+    let body = std::fs::read(&long).unwrap();
+    let query = "?language=en-US&format=detailed&continuous=true";
+    let r = post(server(), query, &[pa(&settings), WAV_TYPE.into()], &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["Segments"].as_array().unwrap().len(),
+        2,
+        "{}",
+        r.body
+    );
+    // Exactly the library's continuous result in the REST layout (Dimension Basic, as the REST default).
+    let mut config = PronunciationAssessmentConfig::from_json(&settings).unwrap();
+    config.dimension = elocute::Dimension::Basic;
+    let audio = elocute_audio::read_audio(&long, AudioLimits::default()).unwrap();
+    let expected = assessor()
+        .assess_continuous(&audio, 16_000, &config, Default::default())
+        .unwrap()
+        .to_rest(RestFormat::Detailed);
+    assert_eq!(r.body, expected);
+    // Without the flag: one result for the whole recording, no segments.
+    let one = post(
+        server(),
+        "?language=en-US&format=detailed",
+        &[pa(&settings), WAV_TYPE.into()],
+        &body,
+    );
+    assert_eq!(one.status, 200);
+    assert!(one.body.get("Segments").is_none());
+    for bad in [
+        "&continuous=maybe",
+        "&continuous=true&segmentationSilenceTimeoutMs=soon",
+        "&continuous=true&segmentationSilenceTimeoutMs=5",
+    ] {
+        let q = format!("?language=en-US{bad}");
+        let r = post(server(), &q, &[pa(&settings), WAV_TYPE.into()], &body);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
 }
