@@ -139,3 +139,18 @@ pub fn with_unknown_sizes(webm: &[u8]) -> Vec<u8> {
     assert!(changed >= 2, "no Segment or Cluster found");
     out
 }
+
+/// The two sentences of [`two_sentence_reading`].
+pub const TWO_SENTENCES: [&str; 2] = [
+    "Good morning, how are you today?",
+    "I would like a cup of coffee, please.",
+];
+
+/// A short long reading for continuous-mode tests: [`TWO_SENTENCES`] synthesised
+/// into `dir` and joined with a 2 s pause as `dir/long.wav`; returns that file
+/// and the first sentence's own recording.
+pub fn two_sentence_reading(dir: &Path) -> (PathBuf, PathBuf) {
+    let a = speak(dir, "a", TWO_SENTENCES[0], 150);
+    let b = speak(dir, "b", TWO_SENTENCES[1], 150);
+    (join_with_pauses(dir, "long", &[a.clone(), b], 2.0), a)
+}

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use elocute_tests::{join_with_pauses, speak, tmpdir};
+use elocute_tests::{speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
 
 fn elocute(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_elocute"))
@@ -229,9 +229,7 @@ fn serve_on_a_bad_address_fails_with_one_line() {
 #[test]
 fn continuous_mode_prints_segments_and_the_whole_reading() {
     let dir = tmpdir("cli-continuous");
-    let a = speak(&dir, "a", "Good morning, how are you today?", 150);
-    let b = speak(&dir, "b", "I would like a cup of coffee, please.", 150);
-    let long = join_with_pauses(&dir, "long", &[a, b], 2.0);
+    let (long, _) = two_sentence_reading(&dir);
     let text = "Good morning, how are you today? I would like a cup of coffee, please. Thank you.";
     let args = |format: &'static str| {
         vec![
@@ -338,10 +336,8 @@ fn elocute_with_stdin(args: &[&str], input: &[u8]) -> Output {
 #[test]
 fn audio_from_standard_input_streams_in_continuous_mode() {
     let dir = tmpdir("cli-stdin");
-    let a = speak(&dir, "a", "Good morning, how are you today?", 150);
-    let b = speak(&dir, "b", "I would like a cup of coffee, please.", 150);
-    let long = join_with_pauses(&dir, "long", &[a.clone(), b], 2.0);
-    let text = "Good morning, how are you today? I would like a cup of coffee, please.";
+    let (long, a) = two_sentence_reading(&dir);
+    let text = &TWO_SENTENCES.join(" ");
     let wav = std::fs::read(&long).unwrap();
     let file = elocute(&[
         "assess",

@@ -10,7 +10,8 @@ use base64::Engine as _;
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
 use elocute_tests::{
-    assessor, join_with_pauses, opus_encode, speak, tmpdir, webm_from_opus, with_unknown_sizes,
+    assessor, opus_encode, speak, tmpdir, two_sentence_reading, webm_from_opus, with_unknown_sizes,
+    TWO_SENTENCES,
 };
 use serde_json::Value;
 
@@ -572,10 +573,8 @@ fn one_connection_carries_several_requests() {
 #[test]
 fn continuous_true_answers_with_segments() {
     let dir = tmpdir("server-continuous");
-    let a = speak(&dir, "a", "Good morning, how are you today?", 150);
-    let b = speak(&dir, "b", "I would like a cup of coffee, please.", 150);
-    let long = join_with_pauses(&dir, "long", &[a, b], 2.0);
-    let text = "Good morning, how are you today? I would like a cup of coffee, please.";
+    let (long, _) = two_sentence_reading(&dir);
+    let text = TWO_SENTENCES.join(" ");
     let settings = format!(r#"{{"ReferenceText":"{text}","GradingSystem":"HundredMark"}}"#);
     let body = std::fs::read(&long).unwrap();
     let query = "?language=en-US&format=detailed&continuous=true";
