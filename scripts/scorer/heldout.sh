@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A copy of a model folder whose learned scorer never saw the validation speakers, for measuring
+# anything that depends on the scorer out of sample (the shipped scorer was trained on every
+# speechocean762 TRAIN speaker, so scoring those speakers with it measures fit):
+#
+#   scripts/scorer/heldout.sh [MODEL_DIR] [OUT]      # default models/elocute-nn-v4, ../data/heldout
+#
+# Writes OUT/model (the acoustic model as in MODEL_DIR, a scorer trained without the speakers) and
+# OUT/speakers.txt (those speakers, one id per line, for `continuous_check.py --speakers-file`).
+# The speakers are SPLIT_JSON's val_speakers (default ../data/nn/split.json, the neural models'
+# validation fold; see scripts/train/prepare.py). Every row built from their audio is dropped: their
+# utterances, and the wrong-text (MM-) and swapped-word (SUB-) rows made of them. TTS rows are used
+# when TTS_MANIFEST exists (scripts/train/gen_tts.py), as in run_all.sh; without it the scorer is
+# trained without TTS rows (so762 only), which is how the README's continuous-mode numbers were made.
+# Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI. About 2 minutes.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+model="$(cd "${1:-$repo/models/elocute-nn-v4}" && pwd)"
+out="${2:-$repo/../data/heldout}"
+corpus="${SO762_CORPUS:-$repo/../data/so762}"
+scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"
+tts="${TTS_MANIFEST:-/work/data/tts/manifest.tsv}"
+split_json="${SPLIT_JSON:-$repo/../data/nn/split.json}"
+threads="${THREADS:-2}"
+py="$repo/.venv-train/bin/python"
+[ -x "$py" ] || "$repo/scripts/train/setup_train.sh"
+[ -f "$split_json" ] || { echo "heldout.sh: no $split_json (made by scripts/train/prepare.py)" >&2; exit 1; }
+(cd "$repo" && cargo build --release -p elocute-cli)
+data="$out/data"
+mkdir -p "$data"
+tts_arg=()
+[ -f "$tts" ] && tts_arg=(--tts "$tts")
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}"
+cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
+  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") > "$data/all.tsv"
+"$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
+  --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
+"$py" - "$split_json" "$corpus/train/utt2spk" "$data/features.jsonl" "$data/features-heldout.jsonl" \
+  "$out/speakers.txt" <<'EOF'
+import json, sys
+split, utt2spk_path, src, dst, speakers_out = sys.argv[1:]
+held = set(json.load(open(split))["val_speakers"])
+utt2spk = dict(l.split() for l in open(utt2spk_path) if l.strip())
+def source(uid):
+    """The so762 utterance whose audio a row uses (None for TTS audio)."""
+    if uid.startswith("SUB-"):
+        uid = uid.split("-", 3)[3]
+    elif uid.startswith("MM-"):
+        uid = uid[3:]
+    return uid if uid in utt2spk else None
+kept = dropped = 0
+with open(src) as f, open(dst, "w") as o:
+    for line in f:
+        u = source(json.loads(line)["id"])
+        if u is not None and utt2spk[u] in held:
+            dropped += 1
+        else:
+            kept += 1
+            o.write(line)
+open(speakers_out, "w").write("".join(s + "\n" for s in sorted(held)))
+print(f"heldout.sh: {dropped} rows of {len(held)} held-out speakers dropped, {kept} kept", file=sys.stderr)
+EOF
+rm -rf "$out/model"
+cp -a "$model" "$out/model"
+rm -f "$out/model/README.md"
+"$py" "$here/train.py" --features "$data/features-heldout.jsonl" --scores "$scores" \
+  --utt2spk "$corpus/train/utt2spk" --epochs "${EPOCHS:-15}" --threads "$threads" \
+  --export "$out/model" --acoustic-model "$(basename "$model")" --json-out "$data/export.json"
+echo "heldout.sh: $out/model (scorer without the speakers in $out/speakers.txt)" >&2
