@@ -7,11 +7,11 @@ use elocute_lexicon::{spell_syllable, syllabify, Phone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::{Dimension, GradingSystem, Granularity, PronunciationAssessmentConfig};
+use crate::config::{Dimension, Granularity, PronunciationAssessmentConfig};
 use crate::rest::{flatten, to_rest, RestFormat};
 use crate::result::{
-    AssessmentResult, Phoneme, PhonemeAssessment, RecognitionStatus, Syllable, TextAssessment,
-    Word, WordAssessment,
+    grade, AssessmentResult, Phoneme, PhonemeAssessment, RecognitionStatus, Syllable,
+    TextAssessment, Word, WordAssessment,
 };
 
 /// A whole reading assessed in continuous mode.
@@ -229,10 +229,7 @@ pub fn summarize(
         v.extend(prosody_score);
         elocute_score::pron_score(&v)
     };
-    let scale = |v: f64| match config.grading_system {
-        GradingSystem::HundredMark => (v.clamp(0.0, 100.0) * 10.0).round() / 10.0,
-        GradingSystem::FivePoint => (v.clamp(0.0, 100.0) / 2.0).round() / 10.0,
-    };
+    let scale = |v: f64| grade(config.grading_system, v, 1);
     let opt = |v: f64| (config.dimension != Dimension::Basic).then(|| scale(v));
     TextAssessment {
         accuracy_score: scale(accuracy),

@@ -381,6 +381,17 @@ pub struct ReportInput<'a> {
     pub snr: Option<f64>,
 }
 
+/// A 0-100 score on `system`'s scale, rounded to `digits` decimals (at
+/// least one on the five-point scale, where whole numbers say too little).
+pub(crate) fn grade(system: GradingSystem, v: f64, digits: i32) -> f64 {
+    let (v, d) = match system {
+        GradingSystem::HundredMark => (v.clamp(0.0, 100.0), digits),
+        GradingSystem::FivePoint => (v.clamp(0.0, 100.0) / 20.0, digits.max(1)),
+    };
+    let p = 10f64.powi(d);
+    (v * p).round() / p
+}
+
 /// Build the result.
 pub fn build(input: ReportInput<'_>) -> AssessmentResult {
     let c = input.config;
@@ -393,19 +404,7 @@ pub fn build(input: ReportInput<'_>) -> AssessmentResult {
     };
     // A silent recording scores zero everywhere rather than whatever the aligner squeezed out of noise.
     let z = |v: f64| if silent { 0.0 } else { v };
-    let scale = |v: f64, digits: i32| {
-        let v = match c.grading_system {
-            GradingSystem::HundredMark => v.clamp(0.0, 100.0),
-            GradingSystem::FivePoint => v.clamp(0.0, 100.0) / 20.0,
-        };
-        let d = if c.grading_system == GradingSystem::FivePoint {
-            digits.max(1)
-        } else {
-            digits
-        };
-        let p = 10f64.powi(d);
-        (v * p).round() / p
-    };
+    let scale = |v: f64, digits: i32| grade(c.grading_system, v, digits);
     let ticks = |f: usize| f as u64 * FRAME_TICKS;
 
     let mut words = Vec::new();

@@ -171,7 +171,7 @@ pub fn scorer_input(scores: &UtteranceScore, ctx: &FeatureContext<'_>) -> Scorer
 }
 
 /// How many reference phones each word has (phones are listed in word order).
-fn phones_per_word(scores: &UtteranceScore) -> Vec<usize> {
+pub fn phones_per_word(scores: &UtteranceScore) -> Vec<usize> {
     let mut n = vec![0usize; scores.words.len()];
     for p in &scores.phones {
         if let Some(c) = n.get_mut(p.word) {

@@ -528,13 +528,7 @@ impl Assessor {
         if n <= SCORER_PIECE_PHONES {
             return vec![(0..n, input.clone())];
         }
-        let per_word = {
-            let mut c = vec![0usize; scores.words.len()];
-            for p in &scores.phones {
-                c[p.word] += 1;
-            }
-            c
-        };
+        let per_word = elocute_score::features::phones_per_word(scores);
         let cuts = piece_cuts(&per_word, punct, SCORER_PIECE_PHONES);
         let frames = logpost.nrows();
         let words = &scores.words;
