@@ -2,7 +2,9 @@
 # Sets up everything elocute needs on a Debian machine, and is safe to run again:
 #   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), mkvtoolnix
 #     (WebM test files: mkvmerge), python3 venv
-#     support, unzip
+#     support, unzip, nodejs and npm (the Speech SDK protocol tests)
+#   - tests/sdk-js/node_modules/: Microsoft's Speech SDK for JavaScript (pinned), which the server's
+#     websocket tests drive as an app would
 #   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
 #   - .venv/: Python packages for the model conversion script (pinned)
 #   - models/ps-en-us-ptm/model.onnx: the pocketsphinx en-us model converted to ONNX
@@ -27,6 +29,8 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v cc >/dev/null || need_apt+=(gcc)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
@@ -36,6 +40,14 @@ if ! command -v cargo >/dev/null; then
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 fi
 command -v cargo >/dev/null || { log "cargo not found: install a Rust toolchain (1.88 or newer) first"; exit 1; }
+
+# The Speech SDK for JavaScript, at the versions tests/sdk-js/package-lock.json pins.
+sdk_stamp=$(sha256sum tests/sdk-js/package-lock.json | cut -c1-16)
+if [ "$(cat tests/sdk-js/node_modules/.elocute-stamp 2>/dev/null)" != "$sdk_stamp" ]; then
+  log "installing the Speech SDK for JavaScript (npm ci in tests/sdk-js)"
+  (cd tests/sdk-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$sdk_stamp" > tests/sdk-js/node_modules/.elocute-stamp
+fi
 
 if [ ! -f "$ORT_LIB" ]; then
   log "fetching onnxruntime $ORT_VERSION from its PyPI wheel"

@@ -53,7 +53,8 @@ enum Command {
     Features(ManifestArgs),
     /// Serve the Azure Speech REST short-audio protocol on a local port: POST a WAV to
     /// /speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed
-    /// with a base64 Pronunciation-Assessment header and get the service's JSON back.
+    /// with a base64 Pronunciation-Assessment header and get the service's JSON back; or open
+    /// the same path as a websocket with the Speech SDK (SpeechConfig.fromEndpoint).
     Serve(ServeArgs),
 }
 

@@ -19,8 +19,11 @@
 //!
 //! The protocol (routes, query, headers) is in [`protocol`]; [`Service`]
 //! answers one request without any socket, and [`Server`] runs it over HTTP.
+//! The same paths opened as websockets speak the Speech SDK's protocol
+//! ([`sdk`]), so apps built on the SDK can point it at the server.
 
 pub mod protocol;
+pub mod sdk;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -332,15 +335,38 @@ impl Server {
             .iter()
             .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
             .collect();
-        let limit = self.service.options.max_body_bytes;
-        let reply = match read_body(&mut req, limit) {
-            Ok(body) => self.service.respond(&Request {
-                method: &method,
-                url: &url,
-                headers: &headers,
-                body: &body,
-            }),
-            Err(e) => self.service.with_cors(e.reply()),
+        let wants_websocket = headers.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("Upgrade") && v.trim().eq_ignore_ascii_case("websocket")
+        });
+        let reply = if wants_websocket {
+            match self.websocket_handshake(&method, &url, &headers) {
+                Ok((settings, accept)) => {
+                    let response = tiny_http::Response::empty(101)
+                        .with_header(header("Sec-WebSocket-Accept", &accept));
+                    let stream = req.upgrade("websocket", response);
+                    let phrases = self.serve_websocket(stream, settings);
+                    if !self.quiet {
+                        eprintln!(
+                            "WEBSOCKET {} {phrases} phrases {:.0} ms",
+                            url.split('?').next().unwrap_or(""),
+                            start.elapsed().as_secs_f64() * 1e3
+                        );
+                    }
+                    return;
+                }
+                Err(e) => self.service.with_cors(e.reply()),
+            }
+        } else {
+            let limit = self.service.options.max_body_bytes;
+            match read_body(&mut req, limit) {
+                Ok(body) => self.service.respond(&Request {
+                    method: &method,
+                    url: &url,
+                    headers: &headers,
+                    body: &body,
+                }),
+                Err(e) => self.service.with_cors(e.reply()),
+            }
         };
         let status = reply.status;
         let mut response = if reply.body.is_null() {
@@ -364,6 +390,112 @@ impl Server {
             );
         }
     }
+}
+
+impl Server {
+    /// Check a websocket upgrade request: the key (as for REST), the path and
+    /// query; gives the settings and the `Sec-WebSocket-Accept` value.
+    fn websocket_handshake(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<(sdk::SdkSettings, String), HttpError> {
+        let req = Request {
+            method,
+            url,
+            headers,
+            body: &[],
+        };
+        self.service.authorize(&req)?;
+        if !method.eq_ignore_ascii_case("GET") {
+            return Err(HttpError {
+                status: 405,
+                code: "MethodNotAllowed",
+                message: format!("a websocket is opened with GET, not {method}"),
+            });
+        }
+        let settings = sdk::sdk_settings(url)?;
+        let key = req
+            .header("Sec-WebSocket-Key")
+            .ok_or_else(|| HttpError::bad_request("websocket upgrade without Sec-WebSocket-Key"))?;
+        let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+        Ok((settings, accept))
+    }
+
+    /// Run the SDK protocol over an upgraded connection until the client
+    /// closes it; gives the number of `speech.phrase` messages sent.
+    fn serve_websocket(
+        &self,
+        stream: Box<dyn tiny_http::ReadWrite + Send>,
+        settings: sdk::SdkSettings,
+    ) -> usize {
+        use tungstenite::protocol::{frame::coding::CloseCode, CloseFrame, Role, WebSocketConfig};
+        use tungstenite::Message;
+        let mut config = WebSocketConfig::default();
+        // One audio frame is about 100 ms; a message over the body limit is no audio.
+        config.max_message_size = Some(self.service.options.max_body_bytes);
+        config.max_frame_size = Some(self.service.options.max_body_bytes);
+        let mut ws = tungstenite::WebSocket::from_raw_socket(stream, Role::Server, Some(config));
+        let mut session = sdk::SdkSession::new(&self.service, settings);
+        let mut phrases = 0;
+        let mut closing = false;
+        loop {
+            let replies = match ws.read() {
+                Ok(Message::Text(t)) if !closing => session.on_text(t.as_str()),
+                Ok(Message::Binary(b)) if !closing => session.on_binary(&b),
+                Ok(Message::Close(_)) => {
+                    // tungstenite answers the close; flushing sends the answer.
+                    let _ = ws.flush();
+                    continue;
+                }
+                Ok(_) => continue,
+                Err(e) => {
+                    // SDK clients often hang up without a close frame once they have their result.
+                    let hung_up = matches!(
+                        e,
+                        tungstenite::Error::ConnectionClosed
+                            | tungstenite::Error::AlreadyClosed
+                            | tungstenite::Error::Protocol(
+                                tungstenite::error::ProtocolError::ResetWithoutClosingHandshake
+                            )
+                    );
+                    if !self.quiet && !hung_up {
+                        eprintln!("elocute serve: websocket: {e}");
+                    }
+                    break;
+                }
+            };
+            for reply in replies {
+                let sent = match reply {
+                    sdk::SdkReply::Text(t) => {
+                        phrases += usize::from(t.starts_with("Path: speech.phrase\r\n"));
+                        ws.send(Message::text(t))
+                    }
+                    sdk::SdkReply::Close(code, reason) => {
+                        closing = true;
+                        ws.close(Some(CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: close_reason(&reason).into(),
+                        }))
+                    }
+                };
+                if sent.is_err() {
+                    break;
+                }
+            }
+        }
+        phrases
+    }
+}
+
+/// A close frame's reason holds at most 123 bytes: cut at a character boundary.
+fn close_reason(reason: &str) -> String {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_string()
 }
 
 /// A header field. Names and values here are ASCII (the one echoed value

@@ -356,7 +356,7 @@ fn audio_encoding(content_type: Option<&str>) -> Result<AudioEncoding, HttpError
 }
 
 /// `key=value` pairs of a URL's query, percent-decoded.
-fn query_pairs(url: &str) -> impl Iterator<Item = (String, String)> + '_ {
+pub(crate) fn query_pairs(url: &str) -> impl Iterator<Item = (String, String)> + '_ {
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split('#').next().unwrap_or("");
     query.split('&').filter(|p| !p.is_empty()).map(|p| {

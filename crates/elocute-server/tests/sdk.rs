@@ -1,0 +1,414 @@
+//! The Speech SDK's websocket protocol, driven by Microsoft's Speech SDK for
+//! JavaScript itself (`tests/sdk-js`, installed by `scripts/setup.sh`) as an
+//! app would drive the cloud, and by hand through `SdkSession`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use elocute::{
+    Assessor, ContinuousOptions, Dimension, GradingSystem, PronunciationAssessmentConfig,
+};
+use elocute_server::sdk::{phrase_json, sdk_settings, SdkReply, SdkSession};
+use elocute_server::{Server, Service, ServiceOptions};
+use elocute_tests::{assessor, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
+use serde_json::Value;
+
+const INTERACTIVE: &str = "/speech/recognition/interactive/cognitiveservices/v1";
+const CONVERSATION: &str = "/speech/recognition/conversation/cognitiveservices/v1";
+
+fn start(options: ServiceOptions) -> SocketAddr {
+    let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
+    let server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
+        .unwrap()
+        .quiet();
+    let server: &'static Server = Box::leak(Box::new(server));
+    std::thread::spawn(move || server.run(2));
+    server.local_addr()
+}
+
+fn server() -> SocketAddr {
+    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+    *ADDR.get_or_init(|| start(ServiceOptions::default()))
+}
+
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk-js")
+}
+
+/// Run `tests/sdk-js/recognize.mjs`: the SDK's `recognizeOnceAsync` (`once`) or
+/// continuous recognition of `wav` against `text`, HundredMark, Phoneme,
+/// miscue and prosody on. Panics when node or the SDK is missing: these
+/// tests must not pass vacuously.
+fn sdk(endpoint: &str, wav: &Path, text: &str, mode: &str, key: &str) -> Value {
+    assert!(
+        sdk_dir()
+            .join("node_modules/microsoft-cognitiveservices-speech-sdk")
+            .is_dir(),
+        "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
+    );
+    let out = Command::new("node")
+        .current_dir(sdk_dir())
+        .arg("recognize.mjs")
+        .args([endpoint, wav.to_str().unwrap(), text, mode, key])
+        .output()
+        .expect("node (run scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "recognize.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "recognize.mjs printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The config the SDK sends for recognize.mjs's settings.
+fn sdk_config(text: &str) -> PronunciationAssessmentConfig {
+    PronunciationAssessmentConfig {
+        reference_text: text.into(),
+        grading_system: GradingSystem::HundredMark,
+        enable_miscue: true,
+        enable_prosody_assessment: true,
+        dimension: Dimension::Comprehensive,
+        ..Default::default()
+    }
+}
+
+/// JSON with every number as f64 and the per-result `Id` removed: the SDK
+/// re-serialises what it received (100.0 becomes 100).
+fn norm(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => Value::from(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(norm).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| k.as_str() != "Id")
+                .map(|(k, v)| (k.clone(), norm(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn good_morning() -> &'static PathBuf {
+    static WAV: OnceLock<PathBuf> = OnceLock::new();
+    WAV.get_or_init(|| {
+        speak(
+            &tmpdir("sdk"),
+            "gm",
+            "Good morning. How are you today?",
+            150,
+        )
+    })
+}
+
+/// [`two_sentence_reading`] (16 kHz, a 2 s pause) and its first sentence alone.
+fn readings() -> &'static (PathBuf, PathBuf) {
+    static WAV: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    WAV.get_or_init(|| two_sentence_reading(&tmpdir("sdk-long")))
+}
+
+fn long_reading() -> &'static PathBuf {
+    &readings().0
+}
+
+fn url(addr: SocketAddr, path: &str) -> String {
+    format!("ws://{addr}{path}")
+}
+
+#[test]
+fn recognize_once_gives_the_librarys_assessment() {
+    let text = "Good morning. How are you today?";
+    let got = sdk(
+        &url(server(), INTERACTIVE),
+        good_morning(),
+        text,
+        "once",
+        "k",
+    );
+    assert_eq!(got["reason"], "RecognizedSpeech", "{got}");
+    assert_eq!(got["phrases"].as_array().unwrap().len(), 1);
+    let want = assessor()
+        .assess_file(good_morning(), &sdk_config(text))
+        .unwrap();
+    assert_eq!(norm(&got["phrases"][0]), norm(&phrase_json(&want)));
+    // What an app reads through PronunciationAssessmentResult.
+    let s = &got["scores"][0];
+    let t = &want.nbest[0].pronunciation_assessment;
+    for (key, value) in [
+        ("accuracy", Some(t.accuracy_score)),
+        ("fluency", t.fluency_score),
+        ("completeness", t.completeness_score),
+        ("pron", t.pron_score),
+    ] {
+        assert_eq!(s[key].as_f64(), value, "{key}: {s}");
+    }
+    assert!(s["prosody"].as_f64().is_some(), "{s}");
+    assert_eq!(s["text"], text);
+
+    // Another sentence read for this one scores lower, through the SDK too.
+    let wrong = sdk(
+        &url(server(), INTERACTIVE),
+        good_morning(),
+        "I would like a cup of coffee, please.",
+        "once",
+        "k",
+    );
+    let (right, wrong) = (
+        s["accuracy"].as_f64().unwrap(),
+        wrong["scores"][0]["accuracy"].as_f64().unwrap(),
+    );
+    assert!(wrong + 20.0 < right, "wrong text {wrong} vs right {right}");
+}
+
+#[test]
+fn continuous_recognition_gives_one_phrase_per_segment() {
+    let text = TWO_SENTENCES.join(" ");
+    let got = sdk(
+        &url(server(), CONVERSATION),
+        long_reading(),
+        &text,
+        "continuous",
+        "k",
+    );
+    assert!(got["error"].is_null(), "{got}");
+    let phrases = got["phrases"].as_array().unwrap();
+    let want = assessor()
+        .assess_continuous_file(
+            long_reading(),
+            &sdk_config(&text),
+            ContinuousOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(phrases.len(), 2, "{got}");
+    assert_eq!(want.segments.len(), 2);
+    for (p, w) in phrases.iter().zip(&want.segments) {
+        assert_eq!(norm(p), norm(&phrase_json(w)));
+    }
+    for (p, sentence) in phrases.iter().zip(TWO_SENTENCES) {
+        assert_eq!(p["DisplayText"], sentence);
+    }
+    let end0 = phrases[0]["Offset"].as_u64().unwrap() + phrases[0]["Duration"].as_u64().unwrap();
+    assert!(
+        end0 + 10_000_000 < phrases[1]["Offset"].as_u64().unwrap(),
+        "the 2 s pause lies between"
+    );
+}
+
+#[test]
+fn recognize_once_ends_the_utterance_at_the_end_silence() {
+    let text = TWO_SENTENCES.join(" ");
+    let first_sentence_end = {
+        let a = elocute_audio::read_audio(&readings().1, Default::default()).unwrap();
+        a.len() as u64 * 10_000_000 / 16_000
+    };
+    // The 2 s pause ends the utterance at 1 s of end silence, as on the service:
+    // only the first sentence's audio is assessed in this turn.
+    let short = sdk(
+        &format!("{}?endSilenceTimeoutMs=1000", url(server(), INTERACTIVE)),
+        long_reading(),
+        &text,
+        "once",
+        "k",
+    );
+    let end = |v: &Value| {
+        let words = v["phrases"][0]["NBest"][0]["Words"].as_array().unwrap();
+        words
+            .iter()
+            .map(|w| w["Offset"].as_u64().unwrap() + w["Duration"].as_u64().unwrap())
+            .max()
+            .unwrap()
+    };
+    assert!(end(&short) <= first_sentence_end + 1_000_000, "{short}");
+    // With the default (5 s) the pause is inside one utterance: both sentences are heard.
+    let whole = sdk(
+        &url(server(), INTERACTIVE),
+        long_reading(),
+        &text,
+        "once",
+        "k",
+    );
+    assert!(end(&whole) > first_sentence_end + 20_000_000, "{whole}");
+    let accuracy = |v: &Value| v["scores"][0]["accuracy"].as_f64().unwrap();
+    assert!(
+        accuracy(&short) + 20.0 < accuracy(&whole),
+        "{short} vs {whole}"
+    );
+}
+
+#[test]
+fn refusals_reach_the_app_as_cancellations() {
+    let guarded = start(ServiceOptions {
+        api_key: Some("secret".into()),
+        ..Default::default()
+    });
+    let text = "Good morning. How are you today?";
+    let denied = sdk(
+        &url(guarded, INTERACTIVE),
+        good_morning(),
+        text,
+        "once",
+        "wrong",
+    );
+    assert_eq!(denied["reason"], "Canceled", "{denied}");
+    assert!(
+        denied["error"].as_str().unwrap().contains("401"),
+        "{denied}"
+    );
+    let allowed = sdk(
+        &url(guarded, INTERACTIVE),
+        good_morning(),
+        text,
+        "once",
+        "secret",
+    );
+    assert_eq!(allowed["reason"], "RecognizedSpeech", "{allowed}");
+
+    let empty = sdk(&url(server(), INTERACTIVE), good_morning(), "", "once", "k");
+    assert_eq!(empty["reason"], "Canceled", "{empty}");
+    assert!(
+        empty["error"].as_str().unwrap().contains("unscripted"),
+        "{empty}"
+    );
+}
+
+// ---- the protocol by hand, without a socket ----
+
+fn service() -> &'static Service {
+    static S: OnceLock<Service> = OnceLock::new();
+    S.get_or_init(|| {
+        Service::new(
+            Assessor::with_default_model().unwrap(),
+            ServiceOptions::default(),
+        )
+    })
+}
+
+fn context(text: &str) -> String {
+    let pa = serde_json::json!({"phraseDetection": {"enrichment": {"pronunciationAssessment": {
+        "referenceText": text, "gradingSystem": "HundredMark", "granularity": "Phoneme",
+        "dimension": "Comprehensive", "enableMiscue": false}}}});
+    format!("Path: speech.context\r\nX-RequestId: R1\r\nContent-Type: application/json\r\n\r\n{pa}")
+}
+
+fn audio(body: &[u8]) -> Vec<u8> {
+    let head = b"Path: audio\r\nX-RequestId: R1\r\n";
+    let mut f = vec![0, head.len() as u8];
+    f.extend_from_slice(head);
+    f.extend_from_slice(body);
+    f
+}
+
+/// The turn's text frames as (path, JSON body).
+fn frames(replies: Vec<SdkReply>) -> Vec<(String, Value)> {
+    replies
+        .into_iter()
+        .map(|r| match r {
+            SdkReply::Text(t) => {
+                let (head, body) = t.split_once("\r\n\r\n").unwrap();
+                assert!(head.contains("X-RequestId: R1"), "{head}");
+                let path = head
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .trim_start_matches("Path: ")
+                    .to_string();
+                (path, serde_json::from_str(body).unwrap())
+            }
+            SdkReply::Close(code, reason) => panic!("closed {code}: {reason}"),
+        })
+        .collect()
+}
+
+/// Stream a WAV file's bytes in `chunk`-byte audio messages, then the end.
+fn stream(session: &mut SdkSession, text: &str, wav: &[u8], chunk: usize) -> Vec<(String, Value)> {
+    let mut out = frames(session.on_text(&context(text)));
+    for c in wav[..44].chunks(44).chain(wav[44..].chunks(chunk)) {
+        out.extend(frames(session.on_binary(&audio(c))));
+    }
+    out.extend(frames(session.on_binary(&audio(&[]))));
+    out
+}
+
+#[test]
+fn session_answers_as_the_service_whatever_the_chunk_size() {
+    // 16 kHz, so the audio is taken in as it comes (other rates wait for the end).
+    let wav = std::fs::read(long_reading()).unwrap();
+    let text = TWO_SENTENCES.join(" ");
+    let settings = sdk_settings(INTERACTIVE).unwrap();
+    let mut first = None;
+    for chunk in [3201, 1000, 77] {
+        let mut s = SdkSession::new(service(), settings.clone());
+        let got = stream(&mut s, &text, &wav, chunk);
+        let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "turn.start",
+                "speech.startDetected",
+                "speech.phrase",
+                "speech.endDetected",
+                "turn.end"
+            ]
+        );
+        let phrase = norm(&got[2].1);
+        assert_eq!(phrase["RecognitionStatus"], "Success");
+        match &first {
+            None => first = Some(phrase),
+            Some(f) => assert_eq!(&phrase, f, "chunk {chunk}"),
+        }
+    }
+}
+
+#[test]
+fn session_refuses_clearly_and_survives_garbage() {
+    let settings = sdk_settings(INTERACTIVE).unwrap();
+    let wav = std::fs::read(good_morning()).unwrap();
+    // Audio before any assessment config: a close the SDK reports, naming the fix.
+    let mut s = SdkSession::new(service(), settings.clone());
+    match s.on_binary(&audio(&wav[..2000])).last() {
+        Some(SdkReply::Close(1007, reason)) => {
+            assert!(reason.contains("PronunciationAssessmentConfig"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Broken frames close with 1007 instead of panicking.
+    for bad in [&[][..], &[0, 200, b'P'][..], &[0xff][..]] {
+        assert!(matches!(
+            s.on_binary(bad).last(),
+            Some(SdkReply::Close(1007, _))
+        ));
+    }
+    assert!(matches!(
+        s.on_text("no blank line").last(),
+        Some(SdkReply::Close(1007, _))
+    ));
+    let mut bad_key = context("Good morning.").replace("\"granularity\"", "\"granularty\"");
+    match SdkSession::new(service(), settings.clone())
+        .on_text(&bad_key)
+        .last()
+    {
+        Some(SdkReply::Close(1007, reason)) => assert!(reason.contains("granularty"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    bad_key.clear();
+    // Continuous recognition needs 16 kHz; an 8 kHz stream is refused by rate.
+    let mut s = SdkSession::new(service(), sdk_settings(CONVERSATION).unwrap());
+    s.on_text(&context("Good morning."));
+    let mut header = wav[..44].to_vec();
+    header[24..28].copy_from_slice(&8000u32.to_le_bytes());
+    match s.on_binary(&audio(&header)).last() {
+        Some(SdkReply::Close(1007, reason)) => assert!(reason.contains("8000 Hz"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // After a turn ends, late audio for it is dropped without a second answer.
+    let mut s = SdkSession::new(service(), settings);
+    let got = stream(&mut s, "Good morning. How are you today?", &wav, 3200);
+    assert_eq!(got.last().unwrap().0, "turn.end");
+    assert!(s.on_binary(&audio(&wav[44..3244])).is_empty());
+}
