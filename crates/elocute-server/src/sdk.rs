@@ -198,7 +198,9 @@ impl SdkMessage {
 }
 
 fn parse_headers(head: &str) -> Result<Vec<(String, String)>, String> {
-    head.split("\r\n")
+    // Lines end with CRLF; a bare LF is taken as a line end too rather than kept in a name.
+    head.split('\n')
+        .map(|l| l.trim_end_matches('\r'))
         .filter(|l| !l.is_empty())
         .map(|l| {
             l.split_once(':')
