@@ -1213,3 +1213,39 @@ fn webm_opus_scores_as_its_ogg_opus_does() {
     );
     assert_eq!(cut[..], web[..cut.len()]);
 }
+
+#[test]
+fn a_reading_that_stops_early_omits_the_rest_with_miscue() {
+    // The learner reads the first sentence of two and stops.
+    let dir = tmpdir("early-stop");
+    let first = "Good morning, how are you today?";
+    let text = format!("{first} I would like a cup of coffee, please.");
+    let said = speak(&dir, "first", first, 150);
+    let mut c = hundred(&text);
+    c.enable_miscue = true;
+    let r = assessor().assess_file(&said, &c).unwrap();
+    let words = &r.nbest[0].words;
+    let n = first.split_whitespace().count();
+    // The unread sentence is omitted, not squeezed into the last frames of the first...
+    for w in &words[n..] {
+        assert_eq!(
+            w.pronunciation_assessment.error_type, "Omission",
+            "{}: {words:?}",
+            w.word
+        );
+    }
+    // ...so the words said keep the scores they get against their own sentence.
+    let mut alone = hundred(first);
+    alone.enable_miscue = true;
+    let own = assessor().assess_file(&said, &alone).unwrap();
+    for (a, b) in words[..n].iter().zip(&own.nbest[0].words) {
+        assert_eq!(a.pronunciation_assessment.error_type, "None", "{words:?}");
+        let (x, y) = (
+            a.pronunciation_assessment.accuracy_score,
+            b.pronunciation_assessment.accuracy_score,
+        );
+        assert!((x - y).abs() <= 10.0, "{}: {x} vs {y}", a.word);
+    }
+    let completeness = r.nbest[0].pronunciation_assessment.completeness_score;
+    assert!(completeness.unwrap() < 50.0, "{completeness:?}");
+}

@@ -48,9 +48,11 @@ pub struct Topology {
     pub silence_penalty: f32,
     /// When set, a reference word may be skipped (omitted) at this log score.
     pub omission_penalty: Option<f32>,
-    /// In [`align_prefix`], when set with `omission_penalty`: the path may
+    /// When set with `omission_penalty`: in [`align_prefix`] the path may
     /// jump from a pause to any later pause at this log score, however many
-    /// words it passes (a reader who skipped a line).
+    /// words it passes (a reader who skipped a line); in [`align`] it may end
+    /// after any word at this log score, the words after it omitted (a reader
+    /// who stopped early), instead of one omission penalty per unread word.
     pub skip_penalty: Option<f32>,
     /// When set, speech that matches no reference word may stand between
     /// words ([`Alignment::insertions`]).
@@ -469,6 +471,15 @@ fn align_impl(
         ends.push((sil_seg[words.len() - 1] * spp - 1, pen));
         // ...or in the silence before it.
         ends.push((sil_seg[words.len() - 1] * spp + spp - 1, pen));
+        if let Some(stop) = topo.skip_penalty {
+            // A reading that stopped early: the unread rest omitted for one
+            // penalty, so its words are not squeezed into the last frames.
+            for &sil in &sil_seg[1..words.len() - 1] {
+                // The pause before the first unread word, or the end of the word before it.
+                ends.push((sil * spp + spp - 1, stop));
+                ends.push((sil * spp - 1, stop));
+            }
+        }
     }
     let mut s = ends
         .iter()
@@ -793,6 +804,36 @@ mod tests {
         // The full alignment cannot jump: it omits word by word (-15) or forces words in.
         let full = align(scores(&truth, 4).view(), &words, &topo).unwrap();
         assert!(al.score > full.score, "{} against {}", al.score, full.score);
+    }
+
+    #[test]
+    fn full_alignment_stops_early_for_one_penalty() {
+        // Words 1 2 3 2 1; the reader said "1 2" and stopped.
+        let truth = [0, 1, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0];
+        let words: Vec<Vec<usize>> = [1, 2, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        let omissions = Topology {
+            omission_penalty: Some(-3.0),
+            ..Topology::uniform(4, 1, 0)
+        };
+        let stop = Topology {
+            skip_penalty: Some(-4.0),
+            ..omissions.clone()
+        };
+        let al = align(scores(&truth, 4).view(), &words, &stop).unwrap();
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
+        assert_eq!(al.words[1], WordSeg { start: 5, end: 8 });
+        assert!(
+            al.words[2..].iter().all(|w| w.start == w.end),
+            "{:?}",
+            al.words
+        );
+        // Word by word the three unread words cost more than the one stop.
+        let each = align(scores(&truth, 4).view(), &words, &omissions).unwrap();
+        assert!(al.score > each.score, "{} against {}", al.score, each.score);
+        // A reading that reached the end does not stop early.
+        let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
+        let al = align(scores(&whole, 4).view(), &words, &stop).unwrap();
+        assert!(al.words.iter().all(|w| w.end > w.start), "{:?}", al.words);
     }
 
     #[test]

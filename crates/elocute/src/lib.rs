@@ -47,6 +47,10 @@ const MIN_SPEECH_FRAMES: usize = 10;
 /// Log score of skipping a reference word when miscue is on: the aligner
 /// omits a word only when forcing it into the audio costs more than this.
 const OMISSION_PENALTY: f32 = -40.0;
+/// Log score of a reading that stops before the end of the text, however
+/// many words are left unread (with `EnableMiscue`): twice an omission, so
+/// that a last word or two said badly are not taken for a stop.
+const EARLY_STOP_PENALTY: f32 = -80.0;
 
 /// Longest piece of an utterance the learned scorer sees at once (phones).
 /// It was trained on single sentences of at most 42 phones, and its
@@ -115,7 +119,8 @@ pub struct Evidence {
     /// most [`SCORER_PIECE_PHONES`] phones between words (at punctuation
     /// where it can), each phone range with its rows measured as if the piece
     /// were an utterance of its own. One piece, equal to `input`, when the
-    /// utterance is short enough.
+    /// utterance is short enough. A reading that stopped early is cut the
+    /// same way up to its last word said; the unread words are in no piece.
     pub pieces: Vec<(std::ops::Range<usize>, ScorerInput)>,
     /// Speech matching no reference word (found only with `EnableMiscue`).
     pub insertions: Vec<elocute_report::InsertedWord>,
@@ -416,6 +421,7 @@ impl Assessor {
     fn topology_with(&self, miscue: bool) -> Topology {
         Topology {
             omission_penalty: miscue.then_some(OMISSION_PENALTY),
+            skip_penalty: miscue.then_some(EARLY_STOP_PENALTY),
             insertion: miscue.then(|| elocute_align::Insertion {
                 penalty: self
                     .model
@@ -525,18 +531,25 @@ impl Assessor {
         cmu: &[usize],
     ) -> Vec<(std::ops::Range<usize>, ScorerInput)> {
         let n = scores.phones.len();
-        if n <= SCORER_PIECE_PHONES {
+        let words = &scores.words;
+        // A reading that stopped early is scored as the part that was read:
+        // the unread words are in no piece (they score 0 as omitted), so the
+        // scorer sees an utterance like those it was trained on.
+        let read = words
+            .iter()
+            .rposition(|w| w.end > w.start)
+            .map_or(words.len(), |w| w + 1);
+        if n <= SCORER_PIECE_PHONES && read == words.len() {
             return vec![(0..n, input.clone())];
         }
         let per_word = elocute_score::features::phones_per_word(scores);
-        let cuts = piece_cuts(&per_word, punct, SCORER_PIECE_PHONES);
+        let cuts = piece_cuts(&per_word[..read], &punct[..read], SCORER_PIECE_PHONES);
         let frames = logpost.nrows();
-        let words = &scores.words;
         // A piece's recording runs to the middle of the pauses around it.
         let edge = |w: usize| {
             if w == 0 {
                 0
-            } else if w >= words.len() {
+            } else if w >= read {
                 frames
             } else {
                 (words[w - 1].end + words[w].start.max(words[w - 1].end)) / 2
@@ -604,6 +617,7 @@ impl Assessor {
         &self,
         scorer: &elocute_model::ScorerModel,
         pieces: &[(std::ops::Range<usize>, ScorerInput)],
+        phones: usize,
     ) -> Result<elocute_score::features::LearnedScores> {
         let n: usize = pieces.iter().map(|(r, _)| r.len()).sum();
         let mut learned = elocute_score::features::LearnedScores {
@@ -624,6 +638,9 @@ impl Assessor {
             learned.fluency += w * f64::from(out.utterance[2]);
             learned.prosody += w * f64::from(out.utterance[3]);
         }
+        // Phones in no piece (the unread end of a reading) score 0.
+        learned.phone.resize(phones, 0.0);
+        learned.word.resize(phones, 0.0);
         Ok(learned)
     }
 
@@ -693,7 +710,7 @@ impl Assessor {
         } = reference;
         let learned_prosody = match self.model.scorer().filter(|_| self.use_scorer) {
             Some(scorer) if !scores.phones.is_empty() => {
-                let learned = self.run_scorer(scorer, &pieces)?;
+                let learned = self.run_scorer(scorer, &pieces, scores.phones.len())?;
                 elocute_score::features::apply_learned(
                     &mut scores,
                     &learned,
