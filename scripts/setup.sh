@@ -3,8 +3,8 @@
 #   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), mkvtoolnix
 #     (WebM test files: mkvmerge), python3 venv
 #     support, unzip, nodejs and npm (the Speech SDK protocol tests)
-#   - tests/sdk-js/node_modules/: Microsoft's Speech SDK for JavaScript (pinned), which the server's
-#     websocket tests drive as an app would
+#   - tests/sdk-js/node_modules/ and .venv-sdk/: Microsoft's Speech SDKs for JavaScript and Python
+#     (pinned), which the server's websocket tests drive as apps would
 #   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
 #   - .venv/: Python packages for the model conversion script (pinned)
 #   - models/ps-en-us-ptm/model.onnx: the pocketsphinx en-us model converted to ONNX
@@ -31,6 +31,8 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+# The Speech SDK for Python's native library links ALSA.
+ldconfig -p 2>/dev/null | grep -q 'libasound.so.2 ' || need_apt+=(libasound2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
@@ -47,6 +49,14 @@ if [ "$(cat tests/sdk-js/node_modules/.elocute-stamp 2>/dev/null)" != "$sdk_stam
   log "installing the Speech SDK for JavaScript (npm ci in tests/sdk-js)"
   (cd tests/sdk-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "$sdk_stamp" > tests/sdk-js/node_modules/.elocute-stamp
+fi
+
+# The Speech SDK for Python, at the version tests/sdk-py/requirements.txt pins.
+if [ ! -x .venv-sdk/bin/python ] || ! cmp -s tests/sdk-py/requirements.txt .venv-sdk/.requirements 2>/dev/null; then
+  log "creating .venv-sdk with the Speech SDK for Python"
+  python3 -m venv .venv-sdk
+  .venv-sdk/bin/pip install -q --disable-pip-version-check -r tests/sdk-py/requirements.txt
+  cp tests/sdk-py/requirements.txt .venv-sdk/.requirements
 fi
 
 if [ ! -f "$ORT_LIB" ]; then

@@ -33,38 +33,79 @@ fn server() -> SocketAddr {
     *ADDR.get_or_init(|| start(ServiceOptions::default()))
 }
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk-js")
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Run `tests/sdk-js/recognize.mjs`: the SDK's `recognizeOnceAsync` (`once`) or
-/// continuous recognition of `wav` against `text`, HundredMark, Phoneme,
-/// miscue and prosody on. Panics when node or the SDK is missing: these
-/// tests must not pass vacuously.
-fn sdk(endpoint: &str, wav: &Path, text: &str, mode: &str, key: &str) -> Value {
-    assert!(
-        sdk_dir()
-            .join("node_modules/microsoft-cognitiveservices-speech-sdk")
-            .is_dir(),
-        "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
-    );
-    let out = Command::new("node")
-        .current_dir(sdk_dir())
-        .arg("recognize.mjs")
-        .args([endpoint, wav.to_str().unwrap(), text, mode, key])
+/// Microsoft's two Speech SDKs the tests drive: JavaScript (`tests/sdk-js`,
+/// npm) and Python (`tests/sdk-py`, PyPI; its core is the C++ SDK's).
+#[derive(Debug, Clone, Copy)]
+enum Sdk {
+    Js,
+    Py,
+}
+
+/// Run the SDK's recognize script: `recognizeOnceAsync` (`once`) or continuous
+/// recognition of `wav` against `text`, HundredMark, Phoneme, miscue and
+/// prosody on. JavaScript connects to `ws://addr` + `path` (`fromEndpoint`),
+/// Python to the host `ws://addr`, choosing the path itself. Panics when the
+/// SDK is missing: these tests must not pass vacuously.
+fn run(
+    sdk: Sdk,
+    addr: SocketAddr,
+    path: &str,
+    wav: &Path,
+    text: &str,
+    mode: &str,
+    key: &str,
+) -> Value {
+    let (program, script, target) = match sdk {
+        Sdk::Js => {
+            assert!(
+                repo()
+                    .join("tests/sdk-js/node_modules/microsoft-cognitiveservices-speech-sdk")
+                    .is_dir(),
+                "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
+            );
+            (
+                "node".into(),
+                "tests/sdk-js/recognize.mjs",
+                format!("ws://{addr}{path}"),
+            )
+        }
+        Sdk::Py => {
+            let python = repo().join(".venv-sdk/bin/python");
+            assert!(
+                python.exists(),
+                "the Speech SDK for Python is not installed in .venv-sdk: run scripts/setup.sh"
+            );
+            (python, "tests/sdk-py/recognize.py", format!("ws://{addr}"))
+        }
+    };
+    let out = Command::new(program)
+        .current_dir(repo())
+        .arg(script)
+        .args([&target, wav.to_str().unwrap(), text, mode, key])
         .output()
-        .expect("node (run scripts/setup.sh)");
+        .expect("the SDK's runtime (run scripts/setup.sh)");
     assert!(
         out.status.success(),
-        "recognize.mjs failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "recognize.mjs printed no JSON ({e}): {}",
+            "{script} printed no JSON ({e}): {}",
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// The JavaScript SDK on the given endpoint.
+fn sdk(endpoint: &str, wav: &Path, text: &str, mode: &str, key: &str) -> Value {
+    let rest = endpoint.strip_prefix("ws://").unwrap();
+    let (addr, path) = rest.split_at(rest.find('/').unwrap());
+    run(Sdk::Js, addr.parse().unwrap(), path, wav, text, mode, key)
 }
 
 /// The config the SDK sends for recognize.mjs's settings.
@@ -420,4 +461,68 @@ fn session_refuses_clearly_and_survives_garbage() {
     let got = stream(&mut s, "Good morning. How are you today?", &wav, 3200);
     assert_eq!(got.last().unwrap().0, "turn.end");
     assert!(s.on_binary(&audio(&wav[44..3244])).is_empty());
+}
+
+#[test]
+fn python_sdk_gets_the_same_assessments() {
+    let text = "Good morning. How are you today?";
+    let once = run(
+        Sdk::Py,
+        server(),
+        INTERACTIVE,
+        good_morning(),
+        text,
+        "once",
+        "k",
+    );
+    assert_eq!(once["reason"], "RecognizedSpeech", "{once}");
+    let want = assessor()
+        .assess_file(good_morning(), &sdk_config(text))
+        .unwrap();
+    assert_eq!(norm(&once["phrases"][0]), norm(&phrase_json(&want)));
+    let t = &want.nbest[0].pronunciation_assessment;
+    assert_eq!(
+        once["scores"][0]["accuracy"].as_f64(),
+        Some(t.accuracy_score)
+    );
+    assert_eq!(once["scores"][0]["pron"].as_f64(), t.pron_score);
+
+    let long = TWO_SENTENCES.join(" ");
+    let cont = run(
+        Sdk::Py,
+        server(),
+        CONVERSATION,
+        long_reading(),
+        &long,
+        "continuous",
+        "k",
+    );
+    assert!(cont["error"].is_null(), "{cont}");
+    let want = assessor()
+        .assess_continuous_file(
+            long_reading(),
+            &sdk_config(&long),
+            ContinuousOptions::default(),
+        )
+        .unwrap();
+    let phrases = cont["phrases"].as_array().unwrap();
+    assert_eq!(phrases.len(), want.segments.len(), "{cont}");
+    for (p, w) in phrases.iter().zip(&want.segments) {
+        assert_eq!(norm(p), norm(&phrase_json(w)));
+    }
+
+    let empty = run(
+        Sdk::Py,
+        server(),
+        INTERACTIVE,
+        good_morning(),
+        "",
+        "once",
+        "k",
+    );
+    assert_eq!(empty["reason"], "Canceled", "{empty}");
+    assert!(
+        empty["error"].as_str().unwrap().contains("unscripted"),
+        "{empty}"
+    );
 }
