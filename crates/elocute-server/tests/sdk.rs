@@ -2,36 +2,24 @@
 //! JavaScript itself (`tests/sdk-js`, installed by `scripts/setup.sh`) as an
 //! app would drive the cloud, and by hand through `SdkSession`.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::{server, start};
 use elocute::{
     Assessor, ContinuousOptions, Dimension, GradingSystem, PronunciationAssessmentConfig,
 };
 use elocute_server::sdk::{phrase_json, sdk_settings, SdkReply, SdkSession};
-use elocute_server::{Server, Service, ServiceOptions};
+use elocute_server::{Service, ServiceOptions};
 use elocute_tests::{assessor, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
 use serde_json::Value;
 
 const INTERACTIVE: &str = "/speech/recognition/interactive/cognitiveservices/v1";
 const CONVERSATION: &str = "/speech/recognition/conversation/cognitiveservices/v1";
-
-fn start(options: ServiceOptions) -> SocketAddr {
-    let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
-    let server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
-        .unwrap()
-        .quiet();
-    let server: &'static Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(2));
-    server.local_addr()
-}
-
-fn server() -> SocketAddr {
-    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
-    *ADDR.get_or_init(|| start(ServiceOptions::default()))
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -1,12 +1,15 @@
 //! The server over real sockets: the same JSON as the library, the service's
 //! upload styles, clear refusals, and a server that survives them.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
+use common::{server, start};
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
 use elocute_tests::{
@@ -16,23 +19,6 @@ use elocute_tests::{
 use serde_json::Value;
 
 const PATH: &str = "/speech/recognition/conversation/cognitiveservices/v1";
-
-/// Start a server on a free loopback port with these options; it runs until the test binary ends.
-fn start(options: ServiceOptions) -> SocketAddr {
-    let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
-    let server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
-        .unwrap()
-        .quiet();
-    let server: &'static Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(2));
-    server.local_addr()
-}
-
-/// The shared server with default options.
-fn server() -> SocketAddr {
-    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
-    *ADDR.get_or_init(|| start(ServiceOptions::default()))
-}
 
 /// "Good morning. How are you today?" said by espeak-ng.
 fn good_morning() -> &'static (PathBuf, Vec<u8>) {
