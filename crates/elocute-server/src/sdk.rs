@@ -274,7 +274,8 @@ struct Turn<'a> {
     format: Option<elocute_audio::StreamFormat>,
     /// Bytes of an incomplete sample frame.
     pending: Vec<u8>,
-    /// Interactive: the utterance so far at 16 kHz, or the bytes at another rate.
+    /// Interactive: the utterance so far at 16 kHz (at another rate resampled
+    /// chunk by chunk, only to find its end), and at another rate its bytes.
     samples: Vec<f32>,
     raw: Vec<u8>,
     checked_frames: usize,
@@ -486,29 +487,27 @@ impl<'a> Turn<'a> {
             }
         }
         let f = self.format.expect("set above");
-        if f.sample_rate != elocute::SAMPLE_RATE {
-            // Resampled once, at the end: chunk by chunk would click at every join.
-            self.raw.extend_from_slice(bytes);
-            let limit = service.options.limits.max_seconds.unwrap_or(f64::INFINITY);
-            let seconds = self.raw.len() as f64 / (2 * f.channels) as f64 / f.sample_rate as f64;
-            if seconds > limit {
-                self.finish(service, out)?;
-                return Ok(true);
-            }
-            return Ok(false);
-        }
         self.pending.extend_from_slice(bytes);
         let frame = 2 * f.channels;
         let whole = self.pending.len() / frame * frame;
         if whole == 0 {
             return Ok(false);
         }
-        let mono = elocute_audio::read_pcm16(
+        let resampled = f.sample_rate != elocute::SAMPLE_RATE;
+        let chunk = elocute_audio::read_pcm16(
             &self.pending[..whole],
             f.channels,
             f.sample_rate,
             elocute::AudioLimits { max_seconds: None },
-        )?;
+        );
+        let mono = if resampled {
+            // At another rate the bytes are kept and resampled once, at the end (chunk by
+            // chunk would click at every join); the chunks at 16 kHz only tell when speech ends.
+            self.raw.extend_from_slice(&self.pending[..whole]);
+            chunk.unwrap_or_default()
+        } else {
+            chunk?
+        };
         self.pending.drain(..whole);
         if let Some(session) = self.continuous.as_mut() {
             let results = session.push(&mono)?;

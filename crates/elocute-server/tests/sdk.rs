@@ -514,3 +514,51 @@ fn python_sdk_gets_the_same_assessments() {
         "{empty}"
     );
 }
+
+#[test]
+fn session_finds_the_end_of_an_utterance_at_any_rate() {
+    // The reading at 22.05 kHz, as an app pushing its own format would send it.
+    let wav22 = long_reading().with_file_name("long22.wav");
+    let ok = Command::new("sox")
+        .arg(long_reading())
+        .args(["-r", "22050"])
+        .arg(&wav22)
+        .status()
+        .expect("sox (run scripts/setup.sh)");
+    assert!(ok.success());
+    let wav = std::fs::read(&wav22).unwrap();
+    assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 22050);
+    let text = TWO_SENTENCES.join(" ");
+    let settings = sdk_settings(&format!("{INTERACTIVE}?endSilenceTimeoutMs=1000")).unwrap();
+    let mut s = SdkSession::new(service(), settings);
+    let miscue = context(&text).replace("\"enableMiscue\":false", "\"enableMiscue\":true");
+    assert_ne!(miscue, context(&text));
+    let mut got = frames(s.on_text(&miscue));
+    got.extend(frames(s.on_binary(&audio(&wav[..44]))));
+    // The turn ends inside the 2 s pause, before the audio does.
+    let mut ended_at = None;
+    for (i, c) in wav[44..].chunks(4410).enumerate() {
+        got.extend(frames(s.on_binary(&audio(c))));
+        if got.last().is_some_and(|(p, _)| p == "turn.end") {
+            ended_at = Some(i);
+            break;
+        }
+    }
+    let ended_at = ended_at.expect("the utterance ended at the pause");
+    assert!(
+        ended_at * 4410 < wav.len() - 44 - 4410 * 10,
+        "ended at chunk {ended_at}"
+    );
+    let phrase = &got.iter().find(|(p, _)| p == "speech.phrase").unwrap().1;
+    let words = phrase["NBest"][0]["Words"].as_array().unwrap();
+    let first = TWO_SENTENCES[0].split_whitespace().count();
+    let error = |w: &Value| w["PronunciationAssessment"]["ErrorType"].clone();
+    assert!(
+        words[..first].iter().all(|w| error(w) == "None"),
+        "{phrase}"
+    );
+    assert!(
+        words[first..].iter().all(|w| error(w) == "Omission"),
+        "{phrase}"
+    );
+}
