@@ -1,12 +1,16 @@
 // Assess a WAV file through elocute serve with the Speech SDK for JavaScript, as an app
-// would against the cloud: node recognize.mjs ENDPOINT WAV REFERENCE_TEXT [once|continuous] [KEY]
+// would against the cloud: node recognize.mjs ENDPOINT WAV REFERENCE_TEXT [once|continuous] [KEY] [PROPERTIES]
+// PROPERTIES: JSON of SDK PropertyId names and values, e.g. {"Speech_SegmentationSilenceTimeoutMs": "500"}.
 // Prints one JSON line: {"reason", "phrases": [the SDK's JSON result of each recognized
 // phrase], "scores": [PronunciationAssessmentResult of each], "error"}.
 import fs from "node:fs";
 import sdk from "microsoft-cognitiveservices-speech-sdk";
 
-const [endpoint, wav, text, mode = "once", key = "none"] = process.argv.slice(2);
+const [endpoint, wav, text, mode = "once", key = "none", properties = "{}"] = process.argv.slice(2);
 const speechConfig = sdk.SpeechConfig.fromEndpoint(new URL(endpoint), key);
+for (const [name, value] of Object.entries(JSON.parse(properties))) {
+  speechConfig.setProperty(sdk.PropertyId[name], value);
+}
 speechConfig.speechRecognitionLanguage = "en-US";
 speechConfig.outputFormat = sdk.OutputFormat.Detailed;
 const audioConfig = sdk.AudioConfig.fromWavFileInput(fs.readFileSync(wav));

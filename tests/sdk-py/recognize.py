@@ -1,5 +1,7 @@
 """Assess a WAV file through `elocute serve` with the Speech SDK for Python, as an app would
-against the cloud (or a Speech container): python recognize.py HOST WAV REFERENCE_TEXT [once|continuous] [KEY]
+against the cloud (or a Speech container):
+python recognize.py HOST WAV REFERENCE_TEXT [once|continuous] [KEY] [PROPERTIES]
+PROPERTIES: JSON of SDK PropertyId names and values, e.g. {"Speech_SegmentationSilenceTimeoutMs": "500"}.
 
 HOST is ws://127.0.0.1:PORT. Prints one JSON line: {"reason", "phrases": [the SDK's JSON result
 of each recognized phrase], "scores": [PronunciationAssessmentResult of each], "error"}, the same
@@ -16,7 +18,10 @@ def main():
     host, wav, text = sys.argv[1:4]
     mode = sys.argv[4] if len(sys.argv) > 4 else "once"
     key = sys.argv[5] if len(sys.argv) > 5 else "none"
+    properties = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
     config = speechsdk.SpeechConfig(host=host, subscription=key)
+    for name, value in properties.items():
+        config.set_property(speechsdk.PropertyId[name], value)
     config.speech_recognition_language = "en-US"
     recognizer = speechsdk.SpeechRecognizer(
         speech_config=config, audio_config=speechsdk.audio.AudioConfig(filename=wav))

@@ -418,8 +418,14 @@ impl<'a> Turn<'a> {
             Some("conversation") | Some("dictation") => self.mode = SdkMode::Continuous,
             _ => {}
         }
-        for mode in ["conversation", "interactive", "dictation"] {
-            if let Some(ms) = pd[mode]["segmentation"]["segmentationSilenceTimeoutMs"].as_u64() {
+        // The JavaScript SDK writes `conversation`, the C++ core (Python, C#, Java) `CONVERSATION`.
+        let modes = pd.as_object().into_iter().flatten().filter(|(k, _)| {
+            ["conversation", "interactive", "dictation"]
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(k))
+        });
+        for (_, mode) in modes {
+            if let Some(ms) = mode["segmentation"]["segmentationSilenceTimeoutMs"].as_u64() {
                 self.segmentation_silence_ms = ms.min(u32::MAX as u64) as u32;
             }
         }

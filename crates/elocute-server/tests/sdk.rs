@@ -36,17 +36,10 @@ enum Sdk {
 /// Run the SDK's recognize script: `recognizeOnceAsync` (`once`) or continuous
 /// recognition of `wav` against `text`, HundredMark, Phoneme, miscue and
 /// prosody on. JavaScript connects to `ws://addr` + `path` (`fromEndpoint`),
-/// Python to the host `ws://addr`, choosing the path itself. Panics when the
-/// SDK is missing: these tests must not pass vacuously.
-fn run(
-    sdk: Sdk,
-    addr: SocketAddr,
-    path: &str,
-    wav: &Path,
-    text: &str,
-    mode: &str,
-    key: &str,
-) -> Value {
+/// Python to the host `ws://addr`, choosing the path itself. `args`: the mode,
+/// then optionally the key and a JSON object of SDK properties. Panics when
+/// the SDK is missing: these tests must not pass vacuously.
+fn run(sdk: Sdk, addr: SocketAddr, path: &str, wav: &Path, text: &str, args: &[&str]) -> Value {
     let (program, script, target) = match sdk {
         Sdk::Js => {
             assert!(
@@ -73,7 +66,8 @@ fn run(
     let out = Command::new(program)
         .current_dir(repo())
         .arg(script)
-        .args([&target, wav.to_str().unwrap(), text, mode, key])
+        .args([&target, wav.to_str().unwrap(), text])
+        .args(args)
         .output()
         .expect("the SDK's runtime (run scripts/setup.sh)");
     assert!(
@@ -93,7 +87,14 @@ fn run(
 fn sdk(endpoint: &str, wav: &Path, text: &str, mode: &str, key: &str) -> Value {
     let rest = endpoint.strip_prefix("ws://").unwrap();
     let (addr, path) = rest.split_at(rest.find('/').unwrap());
-    run(Sdk::Js, addr.parse().unwrap(), path, wav, text, mode, key)
+    run(
+        Sdk::Js,
+        addr.parse().unwrap(),
+        path,
+        wav,
+        text,
+        &[mode, key],
+    )
 }
 
 /// The config the SDK sends for recognize.mjs's settings.
@@ -460,8 +461,7 @@ fn python_sdk_gets_the_same_assessments() {
         INTERACTIVE,
         good_morning(),
         text,
-        "once",
-        "k",
+        &["once", "k"],
     );
     assert_eq!(once["reason"], "RecognizedSpeech", "{once}");
     let want = assessor()
@@ -482,8 +482,7 @@ fn python_sdk_gets_the_same_assessments() {
         CONVERSATION,
         long_reading(),
         &long,
-        "continuous",
-        "k",
+        &["continuous", "k"],
     );
     assert!(cont["error"].is_null(), "{cont}");
     let want = assessor()
@@ -505,8 +504,7 @@ fn python_sdk_gets_the_same_assessments() {
         INTERACTIVE,
         good_morning(),
         "",
-        "once",
-        "k",
+        &["once", "k"],
     );
     assert_eq!(empty["reason"], "Canceled", "{empty}");
     assert!(
@@ -561,4 +559,47 @@ fn session_finds_the_end_of_an_utterance_at_any_rate() {
         words[first..].iter().all(|w| error(w) == "Omission"),
         "{phrase}"
     );
+}
+
+#[test]
+fn sdk_timeout_properties_reach_the_server() {
+    // Two sentences 1 s apart: one segment at the default 1.5 s, two at 500 ms.
+    let dir = tmpdir("sdk-props");
+    let parts = [
+        speak(&dir, "a", TWO_SENTENCES[0], 150),
+        speak(&dir, "b", TWO_SENTENCES[1], 150),
+    ];
+    let wav = elocute_tests::join_with_pauses(&dir, "short-pause", &parts, 1.0);
+    let text = TWO_SENTENCES.join(" ");
+    let seg = r#"{"Speech_SegmentationSilenceTimeoutMs": "500"}"#;
+    for sdk in [Sdk::Js, Sdk::Py] {
+        let count = |props: &str| {
+            let got = run(
+                sdk,
+                server(),
+                CONVERSATION,
+                &wav,
+                &text,
+                &["continuous", "k", props],
+            );
+            assert!(got["error"].is_null(), "{sdk:?}: {got}");
+            got["phrases"].as_array().unwrap().len()
+        };
+        assert_eq!(count("{}"), 1, "{sdk:?}");
+        assert_eq!(count(seg), 2, "{sdk:?}");
+    }
+    // The end silence of recognizeOnce, set as an SDK property (Python's core sends it in the URL).
+    let end = r#"{"SpeechServiceConnection_EndSilenceTimeoutMs": "1000"}"#;
+    for (props, whole) in [("{}", true), (end, false)] {
+        let got = run(
+            Sdk::Py,
+            server(),
+            INTERACTIVE,
+            long_reading(),
+            &text,
+            &["once", "k", props],
+        );
+        let completeness = got["scores"][0]["completeness"].as_f64().unwrap();
+        assert_eq!(completeness == 100.0, whole, "{props}: {got}");
+    }
 }
