@@ -253,6 +253,9 @@ pub struct SdkSession<'a> {
     turn: Option<Turn<'a>>,
     /// Request ids whose turn has ended: late audio for them is dropped.
     ended: HashSet<String>,
+    /// The last assessment config received: a turn whose own speech.context
+    /// did not come (or came without one) uses it.
+    last_config: Option<PronunciationAssessmentConfig>,
 }
 
 impl std::fmt::Debug for SdkSession<'_> {
@@ -306,6 +309,7 @@ impl<'a> SdkSession<'a> {
             settings,
             turn: None,
             ended: HashSet::new(),
+            last_config: None,
         }
     }
 
@@ -350,6 +354,9 @@ impl<'a> SdkSession<'a> {
                 let body = std::str::from_utf8(&m.body)
                     .map_err(|_| Close(1007, "speech.context is not UTF-8".into()))?;
                 turn.read_context(body)?;
+                if turn.config.is_some() {
+                    self.last_config = turn.config.clone();
+                }
                 Ok(Vec::new())
             }
             "audio" => {
@@ -390,7 +397,7 @@ impl<'a> SdkSession<'a> {
         if self.turn.as_ref().is_none_or(|t| t.request_id != id) {
             self.turn = Some(Turn {
                 request_id: id.to_string(),
-                config: None,
+                config: self.last_config.clone(),
                 mode: self.settings.mode,
                 segmentation_silence_ms: self.settings.segmentation_silence_ms,
                 started: false,
@@ -582,6 +589,9 @@ impl<'a> Turn<'a> {
                 whole.segments[self.sent.min(whole.segments.len())..].to_vec();
             self.send_phrases(&rest, out);
             end_ticks = whole.offset + whole.duration;
+        } else if self.samples.is_empty() && self.raw.is_empty() {
+            // A turn without audio (the SDKs open one more as they stop): nothing to assess.
+            end_ticks = 0;
         } else {
             let audio = match &self.format {
                 Some(f) if f.sample_rate != elocute::SAMPLE_RATE => {

@@ -450,6 +450,29 @@ fn session_refuses_clearly_and_survives_garbage() {
     let got = stream(&mut s, "Good morning. How are you today?", &wav, 3200);
     assert_eq!(got.last().unwrap().0, "turn.end");
     assert!(s.on_binary(&audio(&wav[44..3244])).is_empty());
+    // A new turn with no audio at all (the SDKs open one as they stop) ends quietly.
+    let next = |m: &[u8]| {
+        let mut f = m.to_vec();
+        let at = f.windows(2).position(|w| w == b"R1").unwrap();
+        f[at + 1] = b'2';
+        f
+    };
+    let replies = s.on_binary(&next(&audio(&[])));
+    let paths: Vec<String> = replies
+        .iter()
+        .map(|r| match r {
+            SdkReply::Text(t) => t.lines().next().unwrap().to_string(),
+            SdkReply::Close(code, reason) => panic!("closed {code}: {reason}"),
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "Path: turn.start",
+            "Path: speech.endDetected",
+            "Path: turn.end"
+        ]
+    );
 }
 
 #[test]
