@@ -163,6 +163,45 @@ fn benches(c: &mut Criterion) {
             assert_eq!(reply.status, 200);
         })
     });
+    // The Speech SDK's websocket protocol without the socket: speech.context, the WAV in
+    // 100 ms audio frames as the SDK sends a file, the end; answered up to turn.end.
+    let context = format!(
+        "Path: speech.context\r\nX-RequestId: B1\r\n\r\n{}",
+        serde_json::json!({"phraseDetection": {"enrichment": {"pronunciationAssessment": {
+            "referenceText": TEXT, "dimension": "Comprehensive"}}}})
+    );
+    let frame = |body: &[u8]| {
+        let head = b"Path: audio\r\nX-RequestId: B1\r\n";
+        let mut f = vec![0, head.len() as u8];
+        f.extend_from_slice(head);
+        f.extend_from_slice(body);
+        f
+    };
+    let chunk = speech_rate as usize / 10 * 2;
+    let mut frames = vec![frame(&wav[..44])];
+    frames.extend(wav[44..].chunks(chunk).map(frame));
+    frames.push(frame(&[]));
+    let settings = elocute_server::sdk::sdk_settings(
+        "/speech/recognition/interactive/cognitiveservices/v1?language=en-US",
+    )
+    .unwrap();
+    g.bench_function("sdk_session_5s", |b| {
+        b.iter(|| {
+            let mut session =
+                elocute_server::sdk::SdkSession::new(server.service(), settings.clone());
+            session.on_text(&context);
+            let mut last = Vec::new();
+            for f in &frames {
+                last = session.on_binary(black_box(f));
+            }
+            match last.last() {
+                Some(elocute_server::sdk::SdkReply::Text(t)) => {
+                    assert!(t.starts_with("Path: turn.end"))
+                }
+                other => panic!("{other:?}"),
+            }
+        })
+    });
     let head = format!(
         "POST {url} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nPronunciation-Assessment: {pa}\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\r\n",
         wav.len()

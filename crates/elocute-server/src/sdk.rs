@@ -277,11 +277,15 @@ struct Turn<'a> {
     format: Option<elocute_audio::StreamFormat>,
     /// Bytes of an incomplete sample frame.
     pending: Vec<u8>,
-    /// Interactive: the utterance so far at 16 kHz (at another rate resampled
-    /// chunk by chunk, only to find its end), and at another rate its bytes.
+    /// Interactive: the utterance so far at 16 kHz, or at another rate its bytes.
     samples: Vec<f32>,
     raw: Vec<u8>,
-    checked_frames: usize,
+    /// Interactive: where the utterance ends is found on the audio at its own
+    /// rate, mono, 10 ms frame by frame as it arrives.
+    mono: Vec<f32>,
+    level_frames: usize,
+    speech_frames: usize,
+    last_speech: Option<usize>,
     continuous: Option<ContinuousSession<'a>>,
     /// Continuous: phrases sent so far, and whether speech was announced.
     sent: usize,
@@ -405,7 +409,10 @@ impl<'a> SdkSession<'a> {
                 pending: Vec::new(),
                 samples: Vec::new(),
                 raw: Vec::new(),
-                checked_frames: 0,
+                mono: Vec::new(),
+                level_frames: 0,
+                speech_frames: 0,
+                last_speech: None,
                 continuous: None,
                 sent: 0,
                 speech_announced: false,
@@ -506,21 +513,29 @@ impl<'a> Turn<'a> {
         if whole == 0 {
             return Ok(false);
         }
-        let resampled = f.sample_rate != elocute::SAMPLE_RATE;
-        let chunk = elocute_audio::read_pcm16(
-            &self.pending[..whole],
-            f.channels,
-            f.sample_rate,
-            elocute::AudioLimits { max_seconds: None },
-        );
-        let mono = if resampled {
-            // At another rate the bytes are kept and resampled once, at the end (chunk by
-            // chunk would click at every join); the chunks at 16 kHz only tell when speech ends.
-            self.raw.extend_from_slice(&self.pending[..whole]);
-            chunk.unwrap_or_default()
+        let bytes = &self.pending[..whole];
+        let mono = if f.sample_rate == elocute::SAMPLE_RATE {
+            elocute_audio::read_pcm16(
+                bytes,
+                f.channels,
+                f.sample_rate,
+                elocute::AudioLimits { max_seconds: None },
+            )?
         } else {
-            chunk?
+            // Resampled once, at the end: chunk by chunk would click at every join.
+            self.raw.extend_from_slice(bytes);
+            Vec::new()
         };
+        if self.continuous.is_none() {
+            self.mono
+                .extend(bytes.chunks_exact(2 * f.channels).map(|frame| {
+                    let sum: f32 = frame
+                        .chunks_exact(2)
+                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])))
+                        .sum();
+                    sum / (32768.0 * f.channels as f32)
+                }));
+        }
         self.pending.drain(..whole);
         if let Some(session) = self.continuous.as_mut() {
             let results = session.push(&mono)?;
@@ -536,26 +551,31 @@ impl<'a> Turn<'a> {
     }
 
     /// Interactive: has the utterance ended (silence after speech, silence
-    /// only for too long, or the length limit)?
+    /// only for too long, or the length limit)? Levels as
+    /// [`elocute::audible_frames`] measures them (25 ms windows every 10 ms),
+    /// at the audio's own rate, computed once per frame.
     fn utterance_over(&mut self, service: &Service, settings: &SdkSettings) -> bool {
-        let frames = self.samples.len() / (elocute::SAMPLE_RATE as usize / 100);
-        // Checked every 100 ms of audio: the test is linear in the audio so far.
-        if frames < self.checked_frames + 10 {
-            return false;
+        let rate = self.format.map_or(elocute::SAMPLE_RATE, |f| f.sample_rate) as usize;
+        let (hop, window) = ((rate / 100).max(1), (rate / 40).max(1));
+        while self.level_frames * hop + window <= self.mono.len() {
+            let from = self.level_frames * hop;
+            if elocute_audio::frame_level_db(&self.mono[from..from + window]) > elocute::AUDIBLE_DB
+            {
+                self.speech_frames += 1;
+                self.last_speech = Some(self.level_frames);
+            }
+            self.level_frames += 1;
         }
-        self.checked_frames = frames;
+        let n = self.level_frames;
         let limit = service.options.limits.max_seconds.unwrap_or(f64::INFINITY);
-        if frames as f64 / 100.0 >= limit {
+        if self.mono.len() as f64 / rate as f64 >= limit {
             return true;
         }
-        let audible = elocute::audible_frames(&self.samples);
-        // Counted in the level frames themselves: their count can differ from `frames` by one.
-        let n = audible.len();
-        let speech = audible.iter().filter(|&&a| a).count();
-        let last = audible.iter().rposition(|&a| a);
         // A click is not speech: 200 ms of it is (as continuous mode's minimum).
-        match last {
-            Some(last) if speech >= 20 => (n - 1 - last) * 10 >= settings.end_silence_ms as usize,
+        match self.last_speech {
+            Some(last) if self.speech_frames >= 20 => {
+                (n - 1 - last) * 10 >= settings.end_silence_ms as usize
+            }
             _ => n * 10 >= settings.initial_silence_ms as usize,
         }
     }

@@ -65,8 +65,9 @@ const MIN_INSERTION_FRAMES: usize = 15;
 /// Log cost of changing phone while decoding what an inserted word sounded like.
 const PHONE_SWITCH_PENALTY: f32 = -6.0;
 
-/// Frames quieter than this (dB re full scale) cannot hold speech.
-const AUDIBLE_DB: f32 = -60.0;
+/// Frames quieter than this (dB re full scale, [`elocute_audio::frame_level_db`])
+/// cannot hold speech: the threshold of [`audible_frames`].
+pub const AUDIBLE_DB: f32 = -60.0;
 
 /// Finds the default model folder: `ELOCUTE_MODEL`, then `models/<DEFAULT_MODEL>`
 /// beside the executable or in `../share/elocute/`, then in the checkout it was built from.
