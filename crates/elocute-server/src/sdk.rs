@@ -280,8 +280,9 @@ struct Turn<'a> {
     /// Interactive: the utterance so far at 16 kHz, or at another rate its bytes.
     samples: Vec<f32>,
     raw: Vec<u8>,
-    /// Interactive: where the utterance ends is found on the audio at its own
-    /// rate, mono, 10 ms frame by frame as it arrives.
+    /// Interactive: where the utterance ends is found 10 ms frame by frame as
+    /// the audio arrives, on `samples` at 16 kHz, else on this mono copy at
+    /// the audio's own rate.
     mono: Vec<f32>,
     level_frames: usize,
     speech_frames: usize,
@@ -526,7 +527,8 @@ impl<'a> Turn<'a> {
             self.raw.extend_from_slice(bytes);
             Vec::new()
         };
-        if self.continuous.is_none() {
+        // At 16 kHz the utterance itself is measured; at another rate a mono copy at that rate.
+        if self.continuous.is_none() && f.sample_rate != elocute::SAMPLE_RATE {
             self.mono
                 .extend(bytes.chunks_exact(2 * f.channels).map(|frame| {
                     let sum: f32 = frame
@@ -557,10 +559,14 @@ impl<'a> Turn<'a> {
     fn utterance_over(&mut self, service: &Service, settings: &SdkSettings) -> bool {
         let rate = self.format.map_or(elocute::SAMPLE_RATE, |f| f.sample_rate) as usize;
         let (hop, window) = ((rate / 100).max(1), (rate / 40).max(1));
-        while self.level_frames * hop + window <= self.mono.len() {
+        let heard = if rate == elocute::SAMPLE_RATE as usize {
+            &self.samples
+        } else {
+            &self.mono
+        };
+        while self.level_frames * hop + window <= heard.len() {
             let from = self.level_frames * hop;
-            if elocute_audio::frame_level_db(&self.mono[from..from + window]) > elocute::AUDIBLE_DB
-            {
+            if elocute_audio::frame_level_db(&heard[from..from + window]) > elocute::AUDIBLE_DB {
                 self.speech_frames += 1;
                 self.last_speech = Some(self.level_frames);
             }
@@ -568,7 +574,7 @@ impl<'a> Turn<'a> {
         }
         let n = self.level_frames;
         let limit = service.options.limits.max_seconds.unwrap_or(f64::INFINITY);
-        if self.mono.len() as f64 / rate as f64 >= limit {
+        if heard.len() as f64 / rate as f64 >= limit {
             return true;
         }
         // A click is not speech: 200 ms of it is (as continuous mode's minimum).
