@@ -83,20 +83,6 @@ fn run(sdk: Sdk, addr: SocketAddr, path: &str, wav: &Path, text: &str, args: &[&
     })
 }
 
-/// The JavaScript SDK on the given endpoint.
-fn sdk(endpoint: &str, wav: &Path, text: &str, mode: &str, key: &str) -> Value {
-    let rest = endpoint.strip_prefix("ws://").unwrap();
-    let (addr, path) = rest.split_at(rest.find('/').unwrap());
-    run(
-        Sdk::Js,
-        addr.parse().unwrap(),
-        path,
-        wav,
-        text,
-        &[mode, key],
-    )
-}
-
 /// The config the SDK sends for recognize.mjs's settings.
 fn sdk_config(text: &str) -> PronunciationAssessmentConfig {
     PronunciationAssessmentConfig {
@@ -147,19 +133,16 @@ fn long_reading() -> &'static PathBuf {
     &readings().0
 }
 
-fn url(addr: SocketAddr, path: &str) -> String {
-    format!("ws://{addr}{path}")
-}
-
 #[test]
 fn recognize_once_gives_the_librarys_assessment() {
     let text = "Good morning. How are you today?";
-    let got = sdk(
-        &url(server(), INTERACTIVE),
+    let got = run(
+        Sdk::Js,
+        server(),
+        INTERACTIVE,
         good_morning(),
         text,
-        "once",
-        "k",
+        &["once", "k"],
     );
     assert_eq!(got["reason"], "RecognizedSpeech", "{got}");
     assert_eq!(got["phrases"].as_array().unwrap().len(), 1);
@@ -182,12 +165,13 @@ fn recognize_once_gives_the_librarys_assessment() {
     assert_eq!(s["text"], text);
 
     // Another sentence read for this one scores lower, through the SDK too.
-    let wrong = sdk(
-        &url(server(), INTERACTIVE),
+    let wrong = run(
+        Sdk::Js,
+        server(),
+        INTERACTIVE,
         good_morning(),
         "I would like a cup of coffee, please.",
-        "once",
-        "k",
+        &["once", "k"],
     );
     let (right, wrong) = (
         s["accuracy"].as_f64().unwrap(),
@@ -199,12 +183,13 @@ fn recognize_once_gives_the_librarys_assessment() {
 #[test]
 fn continuous_recognition_gives_one_phrase_per_segment() {
     let text = TWO_SENTENCES.join(" ");
-    let got = sdk(
-        &url(server(), CONVERSATION),
+    let got = run(
+        Sdk::Js,
+        server(),
+        CONVERSATION,
         long_reading(),
         &text,
-        "continuous",
-        "k",
+        &["continuous", "k"],
     );
     assert!(got["error"].is_null(), "{got}");
     let phrases = got["phrases"].as_array().unwrap();
@@ -239,12 +224,13 @@ fn recognize_once_ends_the_utterance_at_the_end_silence() {
     };
     // The 2 s pause ends the utterance at 1 s of end silence, as on the service:
     // only the first sentence's audio is assessed in this turn.
-    let short = sdk(
-        &format!("{}?endSilenceTimeoutMs=1000", url(server(), INTERACTIVE)),
+    let short = run(
+        Sdk::Js,
+        server(),
+        &format!("{INTERACTIVE}?endSilenceTimeoutMs=1000"),
         long_reading(),
         &text,
-        "once",
-        "k",
+        &["once", "k"],
     );
     let end = |v: &Value| {
         let words = v["phrases"][0]["NBest"][0]["Words"].as_array().unwrap();
@@ -267,12 +253,13 @@ fn recognize_once_ends_the_utterance_at_the_end_silence() {
         "{short}"
     );
     // With the default (5 s) the pause is inside one utterance: both sentences are heard.
-    let whole = sdk(
-        &url(server(), INTERACTIVE),
+    let whole = run(
+        Sdk::Js,
+        server(),
+        INTERACTIVE,
         long_reading(),
         &text,
-        "once",
-        "k",
+        &["once", "k"],
     );
     assert!(end(&whole) > first_sentence_end + 20_000_000, "{whole}");
     let completeness = |v: &Value| v["scores"][0]["completeness"].as_f64().unwrap();
@@ -287,28 +274,37 @@ fn refusals_reach_the_app_as_cancellations() {
         ..Default::default()
     });
     let text = "Good morning. How are you today?";
-    let denied = sdk(
-        &url(guarded, INTERACTIVE),
+    let denied = run(
+        Sdk::Js,
+        guarded,
+        INTERACTIVE,
         good_morning(),
         text,
-        "once",
-        "wrong",
+        &["once", "wrong"],
     );
     assert_eq!(denied["reason"], "Canceled", "{denied}");
     assert!(
         denied["error"].as_str().unwrap().contains("401"),
         "{denied}"
     );
-    let allowed = sdk(
-        &url(guarded, INTERACTIVE),
+    let allowed = run(
+        Sdk::Js,
+        guarded,
+        INTERACTIVE,
         good_morning(),
         text,
-        "once",
-        "secret",
+        &["once", "secret"],
     );
     assert_eq!(allowed["reason"], "RecognizedSpeech", "{allowed}");
 
-    let empty = sdk(&url(server(), INTERACTIVE), good_morning(), "", "once", "k");
+    let empty = run(
+        Sdk::Js,
+        server(),
+        INTERACTIVE,
+        good_morning(),
+        "",
+        &["once", "k"],
+    );
     assert_eq!(empty["reason"], "Canceled", "{empty}");
     assert!(
         empty["error"].as_str().unwrap().contains("unscripted"),
