@@ -567,6 +567,43 @@ fn digital_silence_and_faint_noise_are_silent_recordings() {
     assert_silent(&r, TEXT_WORDS);
 }
 
+/// Seconds of exact zeros around a reading (an app's padding, a push stream fed silence, a muted
+/// start) score as the reading does: they once dragged the neural model's per-utterance mean so far
+/// that 4.6 s of zeros after the bundled sample took its accuracy from 97 to 16.
+#[test]
+fn padding_of_digital_silence_leaves_the_scores_alone() {
+    let base = baseline();
+    let zeros = |s: f32| vec![0.0f32; (s * 16_000.0) as usize];
+    for (name, x) in [
+        ("zeros-after.wav", [speech(), &zeros(5.0)].concat()),
+        ("zeros-before.wav", [&zeros(3.0), speech()].concat()),
+        (
+            "zeros-around.wav",
+            [&zeros(2.0), speech(), &zeros(6.0)].concat(),
+        ),
+    ] {
+        let r = assess_bytes(name, &wav(PCM16, &x)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        check_scores(&r, TEXT_WORDS);
+        assert_eq!(r.recognition_status, RecognitionStatus::Success, "{name}");
+        let (da, dp) = (accuracy(&r) - accuracy(base), pron(&r) - pron(base));
+        eprintln!(
+            "{name}: accuracy {:.1} ({da:+.1}), PronScore {:.1} ({dp:+.1})",
+            accuracy(&r),
+            pron(&r)
+        );
+        assert!(
+            da.abs() <= 8.0 && dp.abs() <= 10.0,
+            "{name}: accuracy {da:+.1}, PronScore {dp:+.1}"
+        );
+        for w in &r.nbest[0].words {
+            assert_eq!(
+                w.pronunciation_assessment.error_type, "None",
+                "{name}: {w:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn loud_white_noise_scores_far_below_speech() {
     let x = noise(3 * 16_000, 0.9, 7);

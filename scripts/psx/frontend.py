@@ -8,7 +8,8 @@ a model folder's model.json), so one implementation covers both presets:
   130-6800 Hz with edges rounded to FFT bins, noise removal as fe_noise.c, log(x + 1e-4), orthonormal
   DCT-II, lifter 22, 13 cepstra, batch CMN over frames with c0 >= 0, 1s_c_d_dd deltas).
 * FBANK80: 80 log-mel energies, Kaldi/torchaudio `compliance.kaldi.fbank` conventions with dither 0
-  (Povey window, 400/160 samples, DC removal and pre-emphasis per frame, HTK mel 20-8000 Hz).
+  (Povey window, 400/160 samples, DC removal and pre-emphasis per frame, HTK mel 20-8000 Hz), with
+  digital silence (a quarter second or more of exact zeros) filled with noise of one int16 step.
 
 Samples are float in [-1, 1]; `sample_scale` turns them into the int16 range pocketsphinx works in.
 Everything is computed in float64 except where pocketsphinx itself rounds to float32 (filter edges).
@@ -61,7 +62,36 @@ FBANK80 = {
     "lifter": 0.0,
     "cmn": "none",
     "deltas": "none",
+    "fill_digital_silence": True,
 }
+
+# A quarter second of exact zeros at 16 kHz is digital silence (see fill_digital_silence).
+DIGITAL_SILENCE_RUN = 4000
+_M64 = (1 << 64) - 1
+
+
+def unit_noise(n):
+    """Uniform noise of unit variance, a pure function of the sample index n (splitmix64, as the Rust
+    front end's unit_noise): n is a uint64 array."""
+    with np.errstate(over="ignore"):
+        z = (n.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return (u - 0.5) * np.sqrt(12.0)
+
+
+def fill_digital_silence(x, step):
+    """Runs of >= DIGITAL_SILENCE_RUN exact zeros in x (scaled so one int16 step is `step`) become
+    deterministic white noise of standard deviation `step`; everything else is unchanged."""
+    x = np.array(x, np.float64)
+    z = np.concatenate([[0], (x == 0).astype(np.int8), [0]])
+    d = np.diff(z)
+    for s, e in zip(np.where(d == 1)[0], np.where(d == -1)[0]):
+        if e - s >= DIGITAL_SILENCE_RUN:
+            x[s:e] = step * unit_noise(np.arange(s, e))
+    return x
 
 
 # ----------------------------------------------------------------------------------------- framing
@@ -216,6 +246,8 @@ def deltas_1s_c_d_dd(c):
 def compute(samples, cfg=SPHINX_EN_US):
     """float samples in [-1, 1] at cfg['sample_rate'] -> float32 features [T, output_dim]."""
     x = np.nan_to_num(np.asarray(samples, np.float64), nan=0.0, posinf=0.0, neginf=0.0) * cfg["sample_scale"]
+    if cfg.get("fill_digital_silence"):
+        x = fill_digital_silence(x, cfg["sample_scale"] / 32768.0)
     F = frames(x, cfg)
     if len(F) == 0:
         raise ValueError("audio too short for one frame")

@@ -25,7 +25,7 @@ FBANK80 = {"kind": "fbank", "sample_rate": 16000, "sample_scale": 32768.0, "fram
            "frame_length": 400, "frame_shift": 160, "fft_size": 512, "remove_dc": True,
            "preemphasis": 0.97, "window": "povey", "mel": "htk", "num_filters": 80, "low_freq": 20.0,
            "high_freq": 8000.0, "noise_removal": False, "log_offset": 0.0, "log_floor": 1.1920929e-7,
-           "num_ceps": 0, "lifter": 0.0, "cmn": "none", "deltas": "none"}
+           "num_ceps": 0, "lifter": 0.0, "cmn": "none", "deltas": "none", "fill_digital_silence": True}
 
 
 def int8_sets(data):

@@ -81,6 +81,8 @@ def fbank80(samples):
         _FB = (fe.window(cfg), fe.htk_filterbank(cfg))
     win, W = _FB
     x = np.asarray(samples, np.float64) * cfg["sample_scale"]
+    if cfg.get("fill_digital_silence"):
+        x = fe.fill_digital_silence(x, cfg["sample_scale"] / 32768.0)
     L, S, N, a = cfg["frame_length"], cfg["frame_shift"], cfg["fft_size"], cfg["preemphasis"]
     T = fe.num_frames(len(x), cfg)
     idx = np.arange(T)[:, None] * S + np.arange(L)[None, :]

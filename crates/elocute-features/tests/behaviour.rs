@@ -36,12 +36,33 @@ fn fbank_sine_peaks_in_the_band_centred_on_its_frequency() {
 
 #[test]
 fn fbank_silence_is_flat_and_low() {
-    let fx = FeatureExtractor::new(FeatureConfig::fbank80()).unwrap();
-    let feats = fx.compute(&vec![0.0; 8_000]).unwrap();
+    // Without the fill, digital silence sits at the log floor.
+    let kaldi = FeatureConfig {
+        fill_digital_silence: false,
+        ..FeatureConfig::fbank80()
+    };
+    let feats = FeatureExtractor::new(kaldi)
+        .unwrap()
+        .compute(&vec![0.0; 8_000])
+        .unwrap();
     let floor = f32::EPSILON.ln();
     assert!(
         feats.iter().all(|&v| (v - floor).abs() < 1e-4),
         "silence should sit at ln(eps) = {floor}"
+    );
+    // With it (the preset), as the faintest hiss: far above the floor, far below speech.
+    let fx = FeatureExtractor::new(FeatureConfig::fbank80()).unwrap();
+    let hiss = fx.compute(&vec![0.0; 8_000]).unwrap();
+    let (lo, hi) = hiss
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    eprintln!("filled silence: ln mel energies {lo:.2} to {hi:.2}");
+    // (The lowest filters span less than one FFT bin, so they swing most.)
+    assert!(lo > floor + 8.0 && hi < 11.0, "{lo} {hi}");
+    assert_eq!(
+        hiss,
+        fx.compute(&vec![0.0; 8_000]).unwrap(),
+        "deterministic"
     );
 }
 
