@@ -29,6 +29,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use elocute::{Assessor, AudioLimits, Error};
@@ -231,14 +232,60 @@ fn assessment_error(e: &Error) -> HttpError {
     }
 }
 
+/// Websocket connections open at once; more are refused with 503.
+pub const MAX_WEBSOCKETS: usize = 64;
+
 /// The HTTP front end: a listening socket and a [`Service`].
+///
+/// Requests are answered by `workers` threads ([`run`](Self::run)); each
+/// websocket connection (a Speech SDK app's recognizer) gets a thread of its
+/// own, so apps that keep their connection open between recognitions do
+/// not hold a worker. At most `workers` assessments run at once, HTTP and
+/// websocket together.
 pub struct Server {
     http: tiny_http::Server,
     service: Service,
     stopping: AtomicBool,
     /// Workers inside `run`, each of which `shutdown` must wake.
     workers: AtomicUsize,
+    /// Assessments allowed to run at once.
+    slots: Slots,
+    websockets: AtomicUsize,
     quiet: bool,
+}
+
+/// A counting semaphore: one permit per assessment running.
+#[derive(Debug, Default)]
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Slots {
+    fn add(&self, n: usize) {
+        *self.free.lock().unwrap_or_else(|e| e.into_inner()) += n;
+        self.freed.notify_all();
+    }
+
+    /// Run `f` once a permit is free.
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+            while *free == 0 {
+                free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            }
+            *free -= 1;
+        }
+        // Given back even if `f` panics, so a panic cannot shrink the pool.
+        struct Permit<'a>(&'a Slots);
+        impl Drop for Permit<'_> {
+            fn drop(&mut self) {
+                self.0.add(1);
+            }
+        }
+        let _permit = Permit(self);
+        f()
+    }
 }
 
 impl std::fmt::Debug for Server {
@@ -260,6 +307,8 @@ impl Server {
             service,
             stopping: AtomicBool::new(false),
             workers: AtomicUsize::new(0),
+            slots: Slots::default(),
+            websockets: AtomicUsize::new(0),
             quiet: false,
         })
     }
@@ -285,21 +334,25 @@ impl Server {
         }
     }
 
-    /// Serve with `workers` threads, each assessing one request at a time,
-    /// until [`shutdown`](Self::shutdown) is called from another thread.
+    /// Serve with `workers` threads, each answering one request at a time,
+    /// and at most `workers` assessments at once (websocket connections
+    /// included), until [`shutdown`](Self::shutdown) is called from another
+    /// thread.
     pub fn run(&self, workers: usize) {
         let workers = workers.max(1);
         self.workers.fetch_add(workers, Ordering::SeqCst);
+        self.slots.add(workers);
         std::thread::scope(|s| {
             for _ in 0..workers {
-                s.spawn(|| self.work());
+                s.spawn(|| self.work(s));
             }
         });
         self.workers.fetch_sub(workers, Ordering::SeqCst);
     }
 
     /// Make [`run`](Self::run) return once the requests in progress (and
-    /// those already received) are answered.
+    /// those already received) are answered and the open websocket
+    /// connections closed by their apps.
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         // One wake-up per blocked worker; a worker not yet waiting sees the flag.
@@ -308,10 +361,10 @@ impl Server {
         }
     }
 
-    fn work(&self) {
+    fn work<'s>(&'s self, scope: &'s std::thread::Scope<'s, '_>) {
         while !self.stopping.load(Ordering::SeqCst) {
             match self.http.recv() {
-                Ok(req) => self.serve(req),
+                Ok(req) => self.serve(req, scope),
                 // A wake-up from shutdown, or a failed accept (too many open
                 // files): only the first ends the worker.
                 Err(e) => {
@@ -326,7 +379,7 @@ impl Server {
         }
     }
 
-    fn serve(&self, mut req: tiny_http::Request) {
+    fn serve<'s>(&'s self, mut req: tiny_http::Request, scope: &'s std::thread::Scope<'s, '_>) {
         let start = Instant::now();
         let method = req.method().as_str().to_string();
         let url = req.url().to_string();
@@ -344,13 +397,32 @@ impl Server {
                     let response = tiny_http::Response::empty(101)
                         .with_header(header("Sec-WebSocket-Accept", &accept));
                     let stream = req.upgrade("websocket", response);
-                    let phrases = self.serve_websocket(stream, settings);
-                    if !self.quiet {
-                        eprintln!(
-                            "WEBSOCKET {} {phrases} phrases {:.0} ms",
-                            url.split('?').next().unwrap_or(""),
-                            start.elapsed().as_secs_f64() * 1e3
-                        );
+                    let path = url.split('?').next().unwrap_or("").to_string();
+                    let connection = move || {
+                        let phrases = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            self.serve_websocket(stream, settings)
+                        }));
+                        self.websockets.fetch_sub(1, Ordering::SeqCst);
+                        if !self.quiet {
+                            match phrases {
+                                Ok(n) => eprintln!(
+                                    "WEBSOCKET {path} {n} phrases {:.0} ms",
+                                    start.elapsed().as_secs_f64() * 1e3
+                                ),
+                                Err(_) => eprintln!("WEBSOCKET {path} failed unexpectedly"),
+                            }
+                        }
+                    };
+                    // Its own thread: an app may keep the connection for hours.
+                    if let Err(e) = std::thread::Builder::new()
+                        .name("elocute-websocket".into())
+                        .spawn_scoped(scope, connection)
+                    {
+                        // The connection moved into the closure is dropped (closed) with it.
+                        self.websockets.fetch_sub(1, Ordering::SeqCst);
+                        if !self.quiet {
+                            eprintln!("elocute serve: cannot start a websocket thread: {e}");
+                        }
                     }
                     return;
                 }
@@ -359,11 +431,13 @@ impl Server {
         } else {
             let limit = self.service.options.max_body_bytes;
             match read_body(&mut req, limit) {
-                Ok(body) => self.service.respond(&Request {
-                    method: &method,
-                    url: &url,
-                    headers: &headers,
-                    body: &body,
+                Ok(body) => self.slots.with(|| {
+                    self.service.respond(&Request {
+                        method: &method,
+                        url: &url,
+                        headers: &headers,
+                        body: &body,
+                    })
                 }),
                 Err(e) => self.service.with_cors(e.reply()),
             }
@@ -420,6 +494,15 @@ impl Server {
             .header("Sec-WebSocket-Key")
             .ok_or_else(|| HttpError::bad_request("websocket upgrade without Sec-WebSocket-Key"))?;
         let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+        // Counted here so that a refusal is still an HTTP answer the SDK can report.
+        if self.websockets.fetch_add(1, Ordering::SeqCst) >= MAX_WEBSOCKETS {
+            self.websockets.fetch_sub(1, Ordering::SeqCst);
+            return Err(HttpError {
+                status: 503,
+                code: "ServiceUnavailable",
+                message: format!("{MAX_WEBSOCKETS} websocket connections are open already"),
+            });
+        }
         Ok((settings, accept))
     }
 
@@ -442,8 +525,8 @@ impl Server {
         let mut closing = false;
         loop {
             let replies = match ws.read() {
-                Ok(Message::Text(t)) if !closing => session.on_text(t.as_str()),
-                Ok(Message::Binary(b)) if !closing => session.on_binary(&b),
+                Ok(Message::Text(t)) if !closing => self.slots.with(|| session.on_text(t.as_str())),
+                Ok(Message::Binary(b)) if !closing => self.slots.with(|| session.on_binary(&b)),
                 Ok(Message::Close(_)) => {
                     // tungstenite answers the close; flushing sends the answer.
                     let _ = ws.flush();

@@ -622,3 +622,80 @@ fn sdk_timeout_properties_reach_the_server() {
         assert_eq!(completeness == 100.0, whole, "{props}: {got}");
     }
 }
+
+/// An app keeps its recognizer, and so its websocket, open between recognitions (for a lesson,
+/// say): that must not hold one of the server's workers. With one worker, a REST request is
+/// answered while the SDK connection idles, and the app's next recognition on the same connection
+/// gives the same assessment as its first.
+#[test]
+fn an_open_sdk_connection_holds_no_worker() {
+    use base64::Engine as _;
+    use std::io::{BufRead, BufReader, Read, Write};
+    let addr = common::start_workers(ServiceOptions::default(), 1);
+    // 16 kHz 16-bit mono: the push stream's format.
+    let wav = repo().join("samples/good_morning.wav");
+    let text = "Good morning. How are you today?";
+    assert!(
+        repo()
+            .join("tests/sdk-js/node_modules/microsoft-cognitiveservices-speech-sdk")
+            .is_dir(),
+        "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
+    );
+    let mut app = Command::new("node")
+        .current_dir(repo())
+        .arg("tests/sdk-js/hold.mjs")
+        .args([
+            &format!("ws://{addr}{INTERACTIVE}"),
+            wav.to_str().unwrap(),
+            text,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node (run scripts/setup.sh)");
+    let mut lines = BufReader::new(app.stdout.take().unwrap()).lines();
+    let mut next = || -> Value {
+        let line = lines.next().expect("hold.mjs printed a line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let first = next();
+    assert_eq!(first["reason"], "RecognizedSpeech", "{first}");
+
+    let body = std::fs::read(&wav).unwrap();
+    let settings = base64::engine::general_purpose::STANDARD.encode(format!(
+        r#"{{"ReferenceText":"{text}","GradingSystem":"HundredMark"}}"#
+    ));
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        s,
+        "POST {CONVERSATION}?language=en-US&format=detailed HTTP/1.1\r\nHost: localhost\r\n\
+         Connection: close\r\nContent-Type: audio/wav\r\nPronunciation-Assessment: {settings}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(&body).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)
+        .expect("the REST answer while the SDK connection is open");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (_, json) = answer.split_once("\r\n\r\n").unwrap();
+    let rest: Value = serde_json::from_str(json).unwrap();
+    let rest_accuracy = rest["NBest"][0]["AccuracyScore"].as_f64().unwrap();
+
+    writeln!(app.stdin.as_mut().unwrap(), "again").unwrap();
+    let second = next();
+    assert!(app.wait().unwrap().success());
+    assert_eq!(second["reason"], "RecognizedSpeech", "{second}");
+    let (a1, a2) = (
+        first["accuracy"].as_f64().unwrap(),
+        second["accuracy"].as_f64().unwrap(),
+    );
+    eprintln!("SDK accuracy {a1} then {a2}; REST {rest_accuracy}");
+    // The turns hear the recording with different stretches of the fed silence around it.
+    assert!((a1 - a2).abs() <= 5.0, "{first} {second}");
+    assert!((a1 - rest_accuracy).abs() <= 5.0, "{first} {rest}");
+    assert!(a1 >= 80.0, "{first}");
+}

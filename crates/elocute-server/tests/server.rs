@@ -50,6 +50,9 @@ struct Response {
 /// Send one request (`Connection: close`) and read the whole answer.
 fn send(addr: SocketAddr, head: &str, body: &[u8]) -> Response {
     let mut s = TcpStream::connect(addr).unwrap();
+    // A server that never answers fails the test instead of hanging it.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
     s.write_all(head.as_bytes()).unwrap();
     s.write_all(body).unwrap();
     read_response(&mut s)
@@ -598,5 +601,68 @@ fn continuous_true_answers_with_segments() {
         let q = format!("?language=en-US{bad}");
         let r = post(server(), &q, &[pa(&settings), WAV_TYPE.into()], &body);
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+}
+
+/// Open a websocket on `addr` by hand; gives the stream and the status of the answer.
+fn open_websocket(addr: SocketAddr) -> (TcpStream, u16) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "GET /speech/recognition/interactive/cognitiveservices/v1?language=en-US HTTP/1.1\r\n\
+         Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).unwrap() == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    let status = String::from_utf8_lossy(&head)[9..12].parse().unwrap();
+    (s, status)
+}
+
+/// Each websocket has a thread of its own, so idle ones cost no worker; their number is capped,
+/// and a closed one frees its place.
+#[test]
+fn websockets_are_capped_and_hold_no_worker() {
+    let addr = common::start_workers(ServiceOptions::default(), 1);
+    let (_, wav) = good_morning();
+    let open: Vec<TcpStream> = (0..elocute_server::MAX_WEBSOCKETS)
+        .map(|i| {
+            let (s, status) = open_websocket(addr);
+            assert_eq!(status, 101, "websocket {i}");
+            s
+        })
+        .collect();
+    // The one worker is free for REST while they idle.
+    let r = post(
+        addr,
+        "?language=en-US",
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        wav,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, status) = open_websocket(addr);
+    assert_eq!(status, 503, "one websocket over the cap");
+    drop(open);
+    // Their threads see the hang-ups and give their places back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, status) = open_websocket(addr);
+        if status == 101 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "places never freed: {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
