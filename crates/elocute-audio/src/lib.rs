@@ -343,6 +343,22 @@ pub fn read_pcm16(
     to_16k_mono(&samples, channels, sample_rate)
 }
 
+/// Interleaved 16-bit little-endian PCM down-mixed to mono at its own rate, as [`read_pcm16`]
+/// down-mixes it before resampling (a trailing incomplete frame is dropped).
+///
+/// ```
+/// let pcm: Vec<u8> = [16_384i16, 0, -16_384, -16_384].iter().flat_map(|v| v.to_le_bytes()).collect();
+/// assert_eq!(elocute_audio::pcm16_mono(&pcm, 2), vec![0.25, -0.5]);
+/// ```
+pub fn pcm16_mono(bytes: &[u8], channels: usize) -> Vec<f32> {
+    let channels = channels.max(1);
+    let frames = bytes.len() / 2 / channels;
+    let samples = bytes[..frames * 2 * channels]
+        .chunks_exact(2)
+        .map(|b| Ok(f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0));
+    downmix(samples, channels, frames, 1.0).unwrap_or_default()
+}
+
 fn read_wav_bounded<R: Read>(
     reader: R,
     limits: AudioLimits,
@@ -492,6 +508,163 @@ pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
     Ok(out)
 }
 
+/// Resampling to 16 kHz of mono audio that arrives piece by piece (a live stream): the pieces
+/// [`push`](Self::push) and [`finish`](Self::finish) give, joined, are exactly what
+/// [`resample_to_16k`] gives for the whole input, however the input was split.
+///
+/// ```
+/// use elocute_audio::{resample_to_16k, StreamResampler};
+///
+/// let x: Vec<f32> = (0..48_000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+/// let mut stream = StreamResampler::new(48_000)?;
+/// let mut out = Vec::new();
+/// for piece in x.chunks(4_801) {
+///     out.extend(stream.push(piece)?);
+/// }
+/// out.extend(stream.finish()?);
+/// assert_eq!(out, resample_to_16k(x, 48_000)?);
+/// # Ok::<(), elocute_core::Error>(())
+/// ```
+pub struct StreamResampler {
+    sample_rate: u32,
+    /// `None` at 16 kHz: samples pass through.
+    rs: Option<Fft<f32>>,
+    pending: Vec<f32>,
+    /// Output frames still to drop at the start (the resampler's delay).
+    to_trim: usize,
+    consumed: usize,
+    emitted: usize,
+    chunk: Vec<f32>,
+}
+
+impl std::fmt::Debug for StreamResampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamResampler")
+            .field("sample_rate", &self.sample_rate)
+            .field("consumed", &self.consumed)
+            .field("emitted", &self.emitted)
+            .finish()
+    }
+}
+
+impl StreamResampler {
+    /// A resampler from `sample_rate` (1 Hz to 768 kHz) to 16 kHz.
+    pub fn new(sample_rate: u32) -> Result<Self> {
+        let rs = if sample_rate == SAMPLE_RATE {
+            None
+        } else {
+            if !RATES.contains(&sample_rate) {
+                return Err(Error::UnsupportedAudio {
+                    path: None,
+                    message: format!("sample rate {sample_rate} Hz is outside 1 Hz to 768 kHz"),
+                });
+            }
+            // The settings of `resample_to_16k`, so that the two agree sample for sample.
+            Some(
+                Fft::<f32>::new(
+                    sample_rate as usize,
+                    SAMPLE_RATE as usize,
+                    1024,
+                    1,
+                    FixedSync::Both,
+                )
+                .map_err(|e| resample_error(sample_rate, e.to_string()))?,
+            )
+        };
+        let to_trim = rs.as_ref().map_or(0, |r| r.output_delay());
+        let chunk = vec![0.0; rs.as_ref().map_or(0, |r| r.output_frames_max())];
+        Ok(StreamResampler {
+            sample_rate,
+            rs,
+            pending: Vec::new(),
+            to_trim,
+            consumed: 0,
+            emitted: 0,
+            chunk,
+        })
+    }
+
+    /// Take the next samples; gives the 16 kHz samples now complete (often none).
+    pub fn push(&mut self, mono: &[f32]) -> Result<Vec<f32>> {
+        if self.rs.is_none() {
+            self.consumed += mono.len();
+            self.emitted += mono.len();
+            return Ok(mono.to_vec());
+        }
+        self.pending.extend_from_slice(mono);
+        let mut out = Vec::new();
+        // As `process_all`: whole chunks while more than one chunk is waiting, so the last one
+        // (full or not) is left for `finish`.
+        while self.pending.len() > self.next() {
+            let n = self.next();
+            self.run(Some(n), &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The input has ended: gives the last 16 kHz samples.
+    pub fn finish(mut self) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        let Some(rs) = self.rs.as_ref() else {
+            return Ok(out);
+        };
+        let expected =
+            (rs.resample_ratio() * (self.consumed + self.pending.len()) as f64).ceil() as usize;
+        if !self.pending.is_empty() {
+            let n = self.pending.len();
+            self.run(Some(n), &mut out)?;
+        }
+        // Zeros through the filter until the delayed tail is out.
+        while self.emitted < expected {
+            self.run(Some(0), &mut out)?;
+        }
+        out.truncate(out.len() - (self.emitted - expected));
+        Ok(out)
+    }
+
+    fn next(&self) -> usize {
+        self.rs.as_ref().map_or(0, |r| r.input_frames_next())
+    }
+
+    /// One chunk: `take` input frames from `pending` (the rest of the chunk is silence).
+    fn run(&mut self, take: Option<usize>, out: &mut Vec<f32>) -> Result<()> {
+        let rate = self.sample_rate;
+        let rs = self.rs.as_mut().expect("only called when resampling");
+        let n = take.unwrap_or(0);
+        let next = rs.input_frames_next();
+        let fail = |m: String| resample_error(rate, m);
+        let indexing = rubato::Indexing {
+            partial_len: (n < next).then_some(n),
+            ..Default::default()
+        };
+        // A partial chunk is read from a buffer of the full length.
+        let mut input = self.pending[..n].to_vec();
+        input.resize(next, 0.0);
+        let input = InterleavedSlice::new(&input, 1, next).map_err(|e| fail(e.to_string()))?;
+        let frames = self.chunk.len();
+        let mut output = InterleavedSlice::new_mut(&mut self.chunk, 1, frames)
+            .map_err(|e| fail(e.to_string()))?;
+        let (used, produced) = rs
+            .process_into_buffer(&input, &mut output, Some(&indexing))
+            .map_err(|e| fail(e.to_string()))?;
+        let used = used.min(n);
+        self.pending.drain(..used);
+        self.consumed += used;
+        let skip = self.to_trim.min(produced);
+        self.to_trim -= skip;
+        out.extend_from_slice(&self.chunk[skip..produced]);
+        self.emitted += produced - skip;
+        Ok(())
+    }
+}
+
+fn resample_error(sample_rate: u32, m: String) -> Error {
+    Error::UnsupportedAudio {
+        path: None,
+        message: format!("cannot resample from {sample_rate} Hz: {m}"),
+    }
+}
+
 /// Hop of [`frame_levels_db`]'s frames in samples at 16 kHz (10 ms).
 pub const LEVEL_HOP: usize = 160;
 /// Window of [`frame_levels_db`]'s frames in samples at 16 kHz (25 ms).
@@ -612,6 +785,28 @@ pub fn write_wav_i16(path: impl AsRef<Path>, samples: &[f32], sample_rate: u32) 
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[test]
+    fn streamed_resampling_equals_whole_file_resampling_however_split() {
+        for rate in [8_000u32, 22_050, 44_100, 48_000, 16_000] {
+            for len in [0usize, 100, 1_023, 1_024, 1_025, 30_011] {
+                let x: Vec<f32> = (0..len)
+                    .map(|i| ((i as f32 * 0.031).sin() + (i as f32 * 0.17).cos()) * 0.2)
+                    .collect();
+                let whole = resample_to_16k(x.clone(), rate).unwrap_or_default();
+                for piece in [1usize, 7, 1_000, 1_024, 4_096, len.max(1)] {
+                    let mut s = StreamResampler::new(rate).unwrap();
+                    let mut out = Vec::new();
+                    for p in x.chunks(piece) {
+                        out.extend(s.push(p).unwrap());
+                    }
+                    out.extend(s.finish().unwrap());
+                    assert_eq!(out, whole, "{rate} Hz, {len} samples in pieces of {piece}");
+                }
+            }
+        }
+        assert!(StreamResampler::new(0).is_err());
+    }
 
     /// A WAV header with a LIST chunk before `data`, `channels` x 16-bit, and `data_size`.
     /// (hound does not skip the pad byte after an odd-sized chunk, so the LIST chunk is even.)

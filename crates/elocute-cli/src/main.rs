@@ -31,7 +31,7 @@ enum Command {
     /// Assess one recording against its reference text; prints the result JSON.
     Assess {
         /// The recording (WAV: 8/16/24/32-bit PCM or 32-bit float, any rate, any channels; or Opus in Ogg or WebM).
-        /// `-` reads standard input; with --continuous a 16 kHz 16-bit WAV or headerless 16 kHz mono
+        /// `-` reads standard input; with --continuous a 16-bit WAV (any rate) or headerless 16 kHz mono
         /// 16-bit PCM is assessed as it arrives, each segment printed as a JSON line, the whole reading last.
         #[arg(long)]
         audio: PathBuf,
@@ -341,8 +341,9 @@ fn read_stdin() -> Result<Vec<u8>, Error> {
 
 /// `assess --continuous --audio -`: audio arriving on standard input, each
 /// segment printed as a JSON line once complete, the whole reading last.
-/// A streamed WAV (16-bit PCM, 16 kHz) or headerless 16-bit 16 kHz mono PCM
-/// is assessed as it arrives; an Ogg or WebM file is read to its end first.
+/// A streamed WAV (16-bit PCM, any rate, resampled as it arrives exactly as
+/// the whole file would be) or headerless 16-bit 16 kHz mono PCM is assessed
+/// as it arrives; an Ogg or WebM file is read to its end first.
 fn stream_continuous(
     assessor: &Assessor,
     config: &PronunciationAssessmentConfig,
@@ -372,24 +373,16 @@ fn stream_continuous(
         let audio = elocute_audio::read_audio_bytes(&bytes, common.limits()).map_err(at_stdin)?;
         print(&session.push(&audio)?, &mut printed)?;
     } else {
-        let channels = if magic.starts_with(b"RIFF") {
+        let (channels, rate) = if magic.starts_with(b"RIFF") {
             let f = elocute_audio::read_wav_stream_header(&mut input).map_err(at_stdin)?;
-            if f.sample_rate != elocute::SAMPLE_RATE {
-                return Err(at_stdin(Error::UnsupportedAudio {
-                    path: None,
-                    message: format!(
-                        "streamed audio must be 16 kHz, this is {} Hz (pass a file instead)",
-                        f.sample_rate
-                    ),
-                }));
-            }
-            f.channels
+            (f.channels, f.sample_rate)
         } else {
-            1
+            (1, elocute::SAMPLE_RATE)
         };
+        let mut resampler = elocute_audio::StreamResampler::new(rate).map_err(at_stdin)?;
         // About 100 ms at a time; a sample frame split between reads waits for its rest.
         let frame = 2 * channels;
-        let mut buf = vec![0u8; 160 * 10 * frame];
+        let mut buf = vec![0u8; (rate as usize / 10).max(1) * frame];
         let mut pending: Vec<u8> = Vec::new();
         loop {
             let n = match input.read(&mut buf) {
@@ -403,16 +396,13 @@ fn stream_continuous(
             if whole == 0 {
                 continue;
             }
-            let mono = elocute_audio::read_pcm16(
-                &pending[..whole],
-                channels,
-                elocute::SAMPLE_RATE,
-                common.limits(),
-            )
-            .map_err(at_stdin)?;
+            let mono = elocute_audio::pcm16_mono(&pending[..whole], channels);
             pending.drain(..whole);
-            print(&session.push(&mono)?, &mut printed)?;
+            let audio = resampler.push(&mono).map_err(at_stdin)?;
+            print(&session.push(&audio)?, &mut printed)?;
         }
+        let tail = resampler.finish().map_err(at_stdin)?;
+        print(&session.push(&tail)?, &mut printed)?;
     }
     let whole = session.finish()?;
     // The segments that only the end of the audio completed.

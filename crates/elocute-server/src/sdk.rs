@@ -277,13 +277,12 @@ struct Turn<'a> {
     format: Option<elocute_audio::StreamFormat>,
     /// Bytes of an incomplete sample frame.
     pending: Vec<u8>,
-    /// Interactive: the utterance so far at 16 kHz, or at another rate its bytes.
+    /// The audio to 16 kHz as it arrives (set with `format`): sample for
+    /// sample what resampling the whole recording at once gives.
+    resampler: Option<elocute_audio::StreamResampler>,
+    /// Interactive: the utterance so far at 16 kHz. Where it ends is found
+    /// 10 ms frame by frame as the audio arrives.
     samples: Vec<f32>,
-    raw: Vec<u8>,
-    /// Interactive: where the utterance ends is found 10 ms frame by frame as
-    /// the audio arrives, on `samples` at 16 kHz, else on this mono copy at
-    /// the audio's own rate.
-    mono: Vec<f32>,
     level_frames: usize,
     speech_frames: usize,
     last_speech: Option<usize>,
@@ -408,9 +407,8 @@ impl<'a> SdkSession<'a> {
                 started: false,
                 format: None,
                 pending: Vec::new(),
+                resampler: None,
                 samples: Vec::new(),
-                raw: Vec::new(),
-                mono: Vec::new(),
                 level_frames: 0,
                 speech_frames: 0,
                 last_speech: None,
@@ -482,23 +480,17 @@ impl<'a> Turn<'a> {
         self.config()?;
         let mut bytes = bytes;
         if self.format.is_none() {
-            if bytes.starts_with(b"RIFF") {
-                let f = elocute_audio::read_wav_stream_header(&mut bytes)?;
-                self.format = Some(f);
+            let f = if bytes.starts_with(b"RIFF") {
+                elocute_audio::read_wav_stream_header(&mut bytes)?
             } else {
-                self.format = Some(elocute_audio::StreamFormat {
+                elocute_audio::StreamFormat {
                     channels: 1,
                     sample_rate: elocute::SAMPLE_RATE,
-                });
-            }
-            if self.mode == SdkMode::Continuous {
-                let rate = self.format.as_ref().map_or(0, |f| f.sample_rate);
-                if rate != elocute::SAMPLE_RATE {
-                    return Err(Close(
-                        1007,
-                        format!("continuous recognition needs 16 kHz audio, this is {rate} Hz"),
-                    ));
                 }
+            };
+            self.format = Some(f);
+            self.resampler = Some(elocute_audio::StreamResampler::new(f.sample_rate)?);
+            if self.mode == SdkMode::Continuous {
                 let options = elocute::ContinuousOptions {
                     segmentation_silence_ms: self.segmentation_silence_ms,
                     ..Default::default()
@@ -514,37 +506,19 @@ impl<'a> Turn<'a> {
         if whole == 0 {
             return Ok(false);
         }
-        let bytes = &self.pending[..whole];
-        let mono = if f.sample_rate == elocute::SAMPLE_RATE {
-            elocute_audio::read_pcm16(
-                bytes,
-                f.channels,
-                f.sample_rate,
-                elocute::AudioLimits { max_seconds: None },
-            )?
-        } else {
-            // Resampled once, at the end: chunk by chunk would click at every join.
-            self.raw.extend_from_slice(bytes);
-            Vec::new()
-        };
-        // At 16 kHz the utterance itself is measured; at another rate a mono copy at that rate.
-        if self.continuous.is_none() && f.sample_rate != elocute::SAMPLE_RATE {
-            self.mono
-                .extend(bytes.chunks_exact(2 * f.channels).map(|frame| {
-                    let sum: f32 = frame
-                        .chunks_exact(2)
-                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])))
-                        .sum();
-                    sum / (32768.0 * f.channels as f32)
-                }));
-        }
+        let mono = elocute_audio::pcm16_mono(&self.pending[..whole], f.channels);
         self.pending.drain(..whole);
+        let audio = self
+            .resampler
+            .as_mut()
+            .expect("set with the format")
+            .push(&mono)?;
         if let Some(session) = self.continuous.as_mut() {
-            let results = session.push(&mono)?;
+            let results = session.push(&audio)?;
             self.send_phrases(&results, out);
             return Ok(false);
         }
-        self.samples.extend_from_slice(&mono);
+        self.samples.extend_from_slice(&audio);
         if self.utterance_over(service, settings) {
             self.finish(service, out)?;
             return Ok(true);
@@ -555,15 +529,11 @@ impl<'a> Turn<'a> {
     /// Interactive: has the utterance ended (silence after speech, silence
     /// only for too long, or the length limit)? Levels as
     /// [`elocute::audible_frames`] measures them (25 ms windows every 10 ms),
-    /// at the audio's own rate, computed once per frame.
+    /// computed once per frame.
     fn utterance_over(&mut self, service: &Service, settings: &SdkSettings) -> bool {
-        let rate = self.format.map_or(elocute::SAMPLE_RATE, |f| f.sample_rate) as usize;
-        let (hop, window) = ((rate / 100).max(1), (rate / 40).max(1));
-        let heard = if rate == elocute::SAMPLE_RATE as usize {
-            &self.samples
-        } else {
-            &self.mono
-        };
+        let rate = elocute::SAMPLE_RATE as usize;
+        let (hop, window) = (elocute_audio::LEVEL_HOP, elocute_audio::LEVEL_WINDOW);
+        let heard = &self.samples;
         while self.level_frames * hop + window <= heard.len() {
             let from = self.level_frames * hop;
             if elocute_audio::frame_level_db(&heard[from..from + window]) > elocute::AUDIBLE_DB {
@@ -609,28 +579,25 @@ impl<'a> Turn<'a> {
     fn finish(&mut self, service: &'a Service, out: &mut Vec<String>) -> Result<(), Close> {
         let config = self.config()?.clone();
         let end_ticks;
-        if let Some(session) = self.continuous.take() {
+        // The resampler's last samples (none at 16 kHz).
+        let tail = match self.resampler.take() {
+            Some(r) => r.finish()?,
+            None => Vec::new(),
+        };
+        if let Some(mut session) = self.continuous.take() {
+            let results = session.push(&tail)?;
+            self.send_phrases(&results, out);
             let whole = session.finish()?;
             let rest: Vec<AssessmentResult> =
                 whole.segments[self.sent.min(whole.segments.len())..].to_vec();
             self.send_phrases(&rest, out);
             end_ticks = whole.offset + whole.duration;
-        } else if self.samples.is_empty() && self.raw.is_empty() {
+        } else if self.samples.is_empty() && tail.is_empty() {
             // A turn without audio (the SDKs open one more as they stop): nothing to assess.
             end_ticks = 0;
         } else {
-            let audio = match &self.format {
-                Some(f) if f.sample_rate != elocute::SAMPLE_RATE => {
-                    let whole = self.raw.len() / (2 * f.channels) * (2 * f.channels);
-                    elocute_audio::read_pcm16(
-                        &self.raw[..whole],
-                        f.channels,
-                        f.sample_rate,
-                        service.options.limits,
-                    )?
-                }
-                _ => std::mem::take(&mut self.samples),
-            };
+            let mut audio = std::mem::take(&mut self.samples);
+            audio.extend_from_slice(&tail);
             let result =
                 service
                     .assessor

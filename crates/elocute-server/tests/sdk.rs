@@ -372,7 +372,7 @@ fn stream(session: &mut SdkSession, text: &str, wav: &[u8], chunk: usize) -> Vec
 
 #[test]
 fn session_answers_as_the_service_whatever_the_chunk_size() {
-    // 16 kHz, so the audio is taken in as it comes (other rates wait for the end).
+    // 16 kHz; other rates are resampled as they come (`continuous_recognition_at_any_rate`).
     let wav = std::fs::read(long_reading()).unwrap();
     let text = TWO_SENTENCES.join(" ");
     let settings = sdk_settings(INTERACTIVE).unwrap();
@@ -432,13 +432,13 @@ fn session_refuses_clearly_and_survives_garbage() {
         other => panic!("{other:?}"),
     }
     bad_key.clear();
-    // Continuous recognition needs 16 kHz; an 8 kHz stream is refused by rate.
+    // A rate no resampler takes.
     let mut s = SdkSession::new(service(), sdk_settings(CONVERSATION).unwrap());
     s.on_text(&context("Good morning."));
     let mut header = wav[..44].to_vec();
-    header[24..28].copy_from_slice(&8000u32.to_le_bytes());
+    header[24..28].copy_from_slice(&1_000_000u32.to_le_bytes());
     match s.on_binary(&audio(&header)).last() {
-        Some(SdkReply::Close(1007, reason)) => assert!(reason.contains("8000 Hz"), "{reason}"),
+        Some(SdkReply::Close(1007, reason)) => assert!(reason.contains("1000000 Hz"), "{reason}"),
         other => panic!("{other:?}"),
     }
     // After a turn ends, late audio for it is dropped without a second answer.
@@ -532,18 +532,80 @@ fn python_sdk_gets_the_same_assessments() {
     );
 }
 
+/// The two-sentence reading at 22.05 kHz, as an app pushing its own format would send it.
+fn long_reading_22k() -> &'static PathBuf {
+    static WAV: OnceLock<PathBuf> = OnceLock::new();
+    WAV.get_or_init(|| {
+        let wav22 = long_reading().with_file_name("long22.wav");
+        let ok = Command::new("sox")
+            .arg(long_reading())
+            .args(["-r", "22050"])
+            .arg(&wav22)
+            .status()
+            .expect("sox (run scripts/setup.sh)");
+        assert!(ok.success());
+        wav22
+    })
+}
+
+/// Continuous recognition of audio at another rate than 16 kHz: resampled as it arrives, sample
+/// for sample as the whole file is, so the phrases are the library's continuous segments of the
+/// same file whatever the chunk size.
+#[test]
+fn continuous_recognition_at_any_rate() {
+    let wav = std::fs::read(long_reading_22k()).unwrap();
+    assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 22050);
+    let text = TWO_SENTENCES.join(" ");
+    let config = PronunciationAssessmentConfig {
+        reference_text: text.clone(),
+        grading_system: GradingSystem::HundredMark,
+        dimension: Dimension::Comprehensive,
+        ..Default::default()
+    };
+    let want = assessor()
+        .assess_continuous_file(long_reading_22k(), &config, ContinuousOptions::default())
+        .unwrap();
+    assert_eq!(want.segments.len(), 2);
+    for chunk in [4410, 1003] {
+        let mut s = SdkSession::new(service(), sdk_settings(CONVERSATION).unwrap());
+        let got = stream(&mut s, &text, &wav, chunk);
+        let phrases: Vec<&Value> = got
+            .iter()
+            .filter(|(p, _)| p == "speech.phrase")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(phrases.len(), 2, "chunk {chunk}");
+        for (p, w) in phrases.iter().zip(&want.segments) {
+            assert_eq!(norm(p), norm(&phrase_json(w)), "chunk {chunk}");
+        }
+    }
+    // And through the SDK, which reads the file's format from its header and sends it on.
+    let got = run(
+        Sdk::Js,
+        server(),
+        CONVERSATION,
+        long_reading_22k(),
+        &text,
+        &["continuous", "k"],
+    );
+    assert!(got["error"].is_null(), "{got}");
+    let want = assessor()
+        .assess_continuous_file(
+            long_reading_22k(),
+            &sdk_config(&text),
+            ContinuousOptions::default(),
+        )
+        .unwrap();
+    let phrases = got["phrases"].as_array().unwrap();
+    assert_eq!(phrases.len(), 2, "{got}");
+    for (p, w) in phrases.iter().zip(&want.segments) {
+        assert_eq!(norm(p), norm(&phrase_json(w)));
+    }
+}
+
 #[test]
 fn session_finds_the_end_of_an_utterance_at_any_rate() {
-    // The reading at 22.05 kHz, as an app pushing its own format would send it.
-    let wav22 = long_reading().with_file_name("long22.wav");
-    let ok = Command::new("sox")
-        .arg(long_reading())
-        .args(["-r", "22050"])
-        .arg(&wav22)
-        .status()
-        .expect("sox (run scripts/setup.sh)");
-    assert!(ok.success());
-    let wav = std::fs::read(&wav22).unwrap();
+    let wav = std::fs::read(long_reading_22k()).unwrap();
     assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 22050);
     let text = TWO_SENTENCES.join(" ");
     let settings = sdk_settings(&format!("{INTERACTIVE}?endSilenceTimeoutMs=1000")).unwrap();
