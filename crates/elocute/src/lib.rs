@@ -25,7 +25,7 @@ mod continuous;
 pub use continuous::{ContinuousOptions, ContinuousSession};
 
 pub use elocute_align::{Alignment, Topology};
-pub use elocute_audio::AudioLimits;
+pub use elocute_audio::{AudioLimits, StreamResampler};
 pub use elocute_core::{Error, Result, FRAME_TICKS, SAMPLE_RATE};
 pub use elocute_lexicon::{Alphabet, Lexicon};
 pub use elocute_model::{AcousticModel, Model, ModelConfig, OutputKind};
