@@ -202,6 +202,24 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    // The same with an interim result at every step (as a microphone's audio gets them).
+    g.bench_function("sdk_session_5s_hypotheses", |b| {
+        b.iter(|| {
+            let mut session =
+                elocute_server::sdk::SdkSession::new(server.service(), settings.clone())
+                    .with_hypotheses(elocute_server::sdk::Hypotheses::Always);
+            session.on_text(&context);
+            let mut hypotheses = 0;
+            for f in &frames {
+                for r in session.on_binary(black_box(f)) {
+                    if let elocute_server::sdk::SdkReply::Text(t) = r {
+                        hypotheses += usize::from(t.starts_with("Path: speech.hypothesis"));
+                    }
+                }
+            }
+            assert!(hypotheses >= 2);
+        })
+    });
     let head = format!(
         "POST {url} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nPronunciation-Assessment: {pa}\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\r\n",
         wav.len()

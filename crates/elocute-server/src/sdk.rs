@@ -26,6 +26,7 @@
 //! the frames of each websocket connection.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use elocute::{AssessmentResult, ContinuousSession, Error, PronunciationAssessmentConfig};
 use serde_json::{json, Value};
@@ -246,10 +247,28 @@ pub enum SdkReply {
     Close(u16, String),
 }
 
+/// When an interactive utterance sends interim results (`speech.hypothesis`,
+/// the SDK's `recognizing` events): the reference words read so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hypotheses {
+    /// Never.
+    Off,
+    /// While the audio arrives about as fast as it is spoken (a microphone):
+    /// every second of audio, or every tenth of the utterance so far once it
+    /// is longer than 10 s. Audio sent much faster than real time (a file)
+    /// gets none, since each costs an assessment of the audio so far and
+    /// would only delay the final result.
+    #[default]
+    Live,
+    /// At the same steps however fast the audio comes (for tests).
+    Always,
+}
+
 /// One websocket connection's protocol state: the turn in progress.
 pub struct SdkSession<'a> {
     service: &'a Service,
     settings: SdkSettings,
+    hypotheses: Hypotheses,
     turn: Option<Turn<'a>>,
     /// Request ids whose turn has ended: late audio for them is dropped.
     ended: HashSet<String>,
@@ -286,6 +305,11 @@ struct Turn<'a> {
     level_frames: usize,
     speech_frames: usize,
     last_speech: Option<usize>,
+    /// Interactive: when the turn's first audio came, how much audio the
+    /// last hypothesis heard, and its text.
+    clock: Option<Instant>,
+    hypothesis_at: usize,
+    hypothesis_text: String,
     continuous: Option<ContinuousSession<'a>>,
     /// Continuous: phrases sent so far, and whether speech was announced.
     sent: usize,
@@ -311,10 +335,17 @@ impl<'a> SdkSession<'a> {
         SdkSession {
             service,
             settings,
+            hypotheses: Hypotheses::default(),
             turn: None,
             ended: HashSet::new(),
             last_config: None,
         }
+    }
+
+    /// When to send interim results (default [`Hypotheses::Live`]).
+    pub fn with_hypotheses(mut self, hypotheses: Hypotheses) -> Self {
+        self.hypotheses = hypotheses;
+        self
     }
 
     /// Handle a text frame.
@@ -369,6 +400,7 @@ impl<'a> SdkSession<'a> {
                 }
                 let service = self.service;
                 let settings = self.settings.clone();
+                let hypotheses = self.hypotheses;
                 let turn = self.turn_for(&id);
                 let mut out = Vec::new();
                 if !turn.started {
@@ -385,6 +417,9 @@ impl<'a> SdkSession<'a> {
                 } else {
                     turn.push(service, &settings, &m.body, &mut out)?
                 };
+                if !done {
+                    turn.hypothesis(service, hypotheses, &mut out)?;
+                }
                 if done {
                     self.ended.insert(id);
                     self.turn = None;
@@ -412,6 +447,9 @@ impl<'a> SdkSession<'a> {
                 level_frames: 0,
                 speech_frames: 0,
                 last_speech: None,
+                clock: None,
+                hypothesis_at: 0,
+                hypothesis_text: String::new(),
                 continuous: None,
                 sent: 0,
                 speech_announced: false,
@@ -478,6 +516,7 @@ impl<'a> Turn<'a> {
         out: &mut Vec<String>,
     ) -> Result<bool, Close> {
         self.config()?;
+        self.clock.get_or_insert_with(Instant::now);
         let mut bytes = bytes;
         if self.format.is_none() {
             let f = if bytes.starts_with(b"RIFF") {
@@ -554,6 +593,86 @@ impl<'a> Turn<'a> {
             }
             _ => n * 10 >= settings.initial_silence_ms as usize,
         }
+    }
+
+    /// Interactive: an interim result, the reference words read so far, when
+    /// `policy` and the audio since the last one allow (see [`Hypotheses`]).
+    /// Found by assessing the utterance so far with miscue on, so the reading
+    /// may stop at any word.
+    fn hypothesis(
+        &mut self,
+        service: &Service,
+        policy: Hypotheses,
+        out: &mut Vec<String>,
+    ) -> Result<(), Close> {
+        let n = self.samples.len();
+        let rate = elocute::SAMPLE_RATE as usize;
+        if policy == Hypotheses::Off
+            || self.continuous.is_some()
+            || self.speech_frames < 20
+            || n < self.hypothesis_at + rate.max(n / 10)
+        {
+            return Ok(());
+        }
+        if policy == Hypotheses::Live {
+            let elapsed = self.clock.map_or(0.0, |c| c.elapsed().as_secs_f64());
+            if n as f64 / rate as f64 > 1.25 * elapsed + 0.5 {
+                return Ok(());
+            }
+        }
+        self.hypothesis_at = n;
+        let mut config = self.config()?.clone();
+        config.enable_miscue = true;
+        config.enable_prosody_assessment = false;
+        config.nbest_phoneme_count = 0;
+        config.granularity = elocute::Granularity::Word;
+        let r =
+            service
+                .assessor
+                .assess_with_config(&self.samples, elocute::SAMPLE_RATE, &config)?;
+        let Some(best) = r.nbest.first() else {
+            return Ok(());
+        };
+        let read: Vec<&elocute::Word> = best
+            .words
+            .iter()
+            .filter(|w| {
+                !matches!(
+                    w.pronunciation_assessment.error_type.as_str(),
+                    "Omission" | "Insertion"
+                )
+            })
+            .collect();
+        let (Some(first), Some(last)) = (read.first(), read.last()) else {
+            return Ok(());
+        };
+        let text = read
+            .iter()
+            .map(|w| w.word.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text == self.hypothesis_text {
+            return Ok(());
+        }
+        if !self.speech_announced {
+            self.speech_announced = true;
+            out.push(text_frame(
+                "speech.startDetected",
+                &self.request_id,
+                &json!({"Offset": first.offset}),
+            ));
+        }
+        out.push(text_frame(
+            "speech.hypothesis",
+            &self.request_id,
+            &json!({
+                "Text": text,
+                "Offset": first.offset,
+                "Duration": (last.offset + last.duration).saturating_sub(first.offset),
+            }),
+        ));
+        self.hypothesis_text = text;
+        Ok(())
     }
 
     fn send_phrases(&mut self, results: &[AssessmentResult], out: &mut Vec<String>) {

@@ -761,3 +761,87 @@ fn an_open_sdk_connection_holds_no_worker() {
     assert!((a1 - rest_accuracy).abs() <= 5.0, "{first} {rest}");
     assert!(a1 >= 80.0, "{first}");
 }
+
+/// Interim results (`speech.hypothesis`, the SDK's `recognizing` events): the reference words
+/// read so far, while the audio comes as a microphone gives it; none for audio sent at once,
+/// and the final phrase is the same with or without them.
+#[test]
+fn live_audio_gets_interim_results() {
+    use elocute_server::sdk::Hypotheses;
+    let wav = std::fs::read(long_reading()).unwrap();
+    let text = TWO_SENTENCES.join(" ");
+    let reference: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let settings = sdk_settings(INTERACTIVE).unwrap();
+    let mut phrase = None;
+    for policy in [Hypotheses::Always, Hypotheses::Live, Hypotheses::Off] {
+        let mut s = SdkSession::new(service(), settings.clone()).with_hypotheses(policy);
+        let got = stream(&mut s, &text, &wav, 3200);
+        let texts: Vec<&str> = got
+            .iter()
+            .filter(|(p, _)| p == "speech.hypothesis")
+            .map(|(_, v)| v["Text"].as_str().unwrap())
+            .collect();
+        let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+        let at = |p: &str| paths.iter().position(|&q| q == p).unwrap();
+        assert!(
+            at("speech.startDetected") < at("speech.phrase"),
+            "{paths:?}"
+        );
+        match policy {
+            Hypotheses::Always => {
+                assert!(texts.len() >= 2, "{texts:?}");
+                for t in &texts {
+                    let words: Vec<&str> = t.split(' ').collect();
+                    assert_eq!(
+                        words,
+                        reference[..words.len()],
+                        "{t:?} is a prefix of the text"
+                    );
+                }
+                assert!(texts.iter().any(|t| t.split(' ').count() < reference.len()));
+                assert!(at("speech.hypothesis") < at("speech.phrase"));
+                for (_, v) in got.iter().filter(|(p, _)| p == "speech.hypothesis") {
+                    let end = v["Offset"].as_u64().unwrap() + v["Duration"].as_u64().unwrap();
+                    assert!(end <= wav.len() as u64 / 2 * 10_000_000 / 16_000, "{v}");
+                }
+            }
+            // Streamed far faster than it was spoken: a file, not a microphone.
+            _ => assert!(texts.is_empty(), "{policy:?}: {texts:?}"),
+        }
+        let p = norm(&got[at("speech.phrase")].1);
+        match &phrase {
+            None => phrase = Some(p),
+            Some(first) => assert_eq!(&p, first, "{policy:?}"),
+        }
+    }
+    // Through the SDK, pushing a recording at real-time pace.
+    let sample = repo().join("samples/good_morning.wav");
+    let out = Command::new("node")
+        .current_dir(repo())
+        .arg("tests/sdk-js/live.mjs")
+        .args([
+            &format!("ws://{}{INTERACTIVE}", server()),
+            sample.to_str().unwrap(),
+            "Good morning. How are you today?",
+        ])
+        .output()
+        .expect("node (run scripts/setup.sh)");
+    let got: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success(), "{got}");
+    assert_eq!(got["reason"], "RecognizedSpeech", "{got}");
+    let recognizing = got["recognizing"].as_array().unwrap();
+    assert!(!recognizing.is_empty(), "{got}");
+    let all = ["good", "morning", "how", "are", "you", "today"];
+    for t in recognizing {
+        let words: Vec<&str> = t.as_str().unwrap().split(' ').collect();
+        assert_eq!(words, all[..words.len()], "{got}");
+    }
+    assert!(got["accuracy"].as_f64().unwrap() >= 80.0, "{got}");
+}
