@@ -7,7 +7,11 @@ import fs from "node:fs";
 import sdk from "microsoft-cognitiveservices-speech-sdk";
 
 const [endpoint, wav, text, mode = "once", key = "none", properties = "{}"] = process.argv.slice(2);
-const speechConfig = sdk.SpeechConfig.fromEndpoint(new URL(endpoint), key);
+// KEY "token:T" authorizes with the access token T (from /sts/v1.0/issueToken) instead of a key.
+const speechConfig = key.startsWith("token:")
+  ? sdk.SpeechConfig.fromEndpoint(new URL(endpoint))
+  : sdk.SpeechConfig.fromEndpoint(new URL(endpoint), key);
+if (key.startsWith("token:")) speechConfig.authorizationToken = key.slice(6);
 for (const [name, value] of Object.entries(JSON.parse(properties))) {
   speechConfig.setProperty(sdk.PropertyId[name], value);
 }

@@ -25,6 +25,7 @@
 pub mod protocol;
 pub mod sdk;
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -67,18 +68,27 @@ impl Default for ServiceOptions {
     }
 }
 
+/// How long an issued token is accepted: the service's tokens last 10 minutes.
+pub const TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Answers REST requests with an [`Assessor`]: no sockets, so it can be
 /// tested directly and put behind any HTTP front end.
 #[derive(Debug)]
 pub struct Service {
     assessor: Assessor,
     options: ServiceOptions,
+    /// Tokens issued by `/sts/v1.0/issueToken`, with when each expires.
+    tokens: Mutex<HashMap<String, Instant>>,
 }
 
 impl Service {
     /// A service assessing with `assessor`.
     pub fn new(assessor: Assessor, options: ServiceOptions) -> Self {
-        Service { assessor, options }
+        Service {
+            assessor,
+            options,
+            tokens: Mutex::default(),
+        }
     }
 
     /// The settings it was made with.
@@ -124,6 +134,10 @@ impl Service {
         }
         match route {
             Route::Preflight => Ok(self.preflight(req)),
+            Route::IssueToken => Ok(Reply::json(
+                200,
+                serde_json::Value::String(self.issue_token()),
+            )),
             Route::Status => Ok(Reply::json(
                 200,
                 json!({
@@ -183,16 +197,72 @@ impl Service {
         }
     }
 
+    /// A fresh opaque token, accepted as `Authorization: Bearer` for
+    /// [`TOKEN_LIFETIME`].
+    fn issue_token(&self) -> String {
+        use std::hash::{BuildHasher, Hasher};
+        static ISSUED: AtomicUsize = AtomicUsize::new(0);
+        // Two SipHash outputs under fresh random keys (std seeds them from the OS).
+        let part = |salt: u64| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(salt);
+            h.write_usize(ISSUED.fetch_add(1, Ordering::Relaxed));
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            h.finish()
+        };
+        let token = format!("elocute-{:016x}{:016x}", part(1), part(2));
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.retain(|_, expiry| *expiry > now);
+        tokens.insert(token.clone(), now + TOKEN_LIFETIME);
+        token
+    }
+
+    fn token_is_live(&self, token: &str) -> bool {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(token)
+            .is_some_and(|expiry| *expiry > Instant::now())
+    }
+
     fn authorize(&self, req: &Request) -> Result<(), HttpError> {
+        self.authorize_with(req, false)
+    }
+
+    /// The key as `Ocp-Apim-Subscription-Key`, or it or an issued token as
+    /// `Authorization: Bearer`; with `query`, also as query parameters of
+    /// those names, which is how the Speech SDK in a browser sends them (a
+    /// browser's websocket takes no headers).
+    fn authorize_with(&self, req: &Request, query: bool) -> Result<(), HttpError> {
         let Some(key) = &self.options.api_key else {
             return Ok(());
         };
-        let given = req.header("Ocp-Apim-Subscription-Key").or_else(|| {
-            req.header("Authorization")
-                .and_then(|a| a.strip_prefix("Bearer "))
-                .map(str::trim)
+        let from_query = |name: &str| {
+            protocol::query_pairs(req.url)
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        };
+        let field = |name: &str| {
+            req.header(name).map(str::to_string).or_else(|| {
+                if query {
+                    from_query(name)
+                } else {
+                    None
+                }
+            })
+        };
+        let bearer = field("Authorization").and_then(|a| {
+            a.trim()
+                .strip_prefix("Bearer ")
+                .map(|t| t.trim().to_string())
         });
-        if given == Some(key.as_str()) {
+        let ok = field("Ocp-Apim-Subscription-Key").is_some_and(|k| k.trim() == key)
+            || bearer.is_some_and(|t| t == *key || self.token_is_live(&t));
+        if ok {
             Ok(())
         } else {
             Err(HttpError {
@@ -445,6 +515,9 @@ impl Server {
         let status = reply.status;
         let mut response = if reply.body.is_null() {
             tiny_http::Response::from_string(String::new())
+        } else if let serde_json::Value::String(text) = &reply.body {
+            tiny_http::Response::from_string(text.clone())
+                .with_header(header("Content-Type", "text/plain; charset=utf-8"))
         } else {
             let body = serde_json::to_string(&reply.body).unwrap_or_else(|_| "{}".into());
             tiny_http::Response::from_string(body)
@@ -481,7 +554,7 @@ impl Server {
             headers,
             body: &[],
         };
-        self.service.authorize(&req)?;
+        self.service.authorize_with(&req, true)?;
         if !method.eq_ignore_ascii_case("GET") {
             return Err(HttpError {
                 status: 405,

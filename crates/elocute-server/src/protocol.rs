@@ -9,6 +9,9 @@ use base64::{alphabet, Engine as _};
 use elocute::{Dimension, PronunciationAssessmentConfig, RestFormat};
 use serde_json::{json, Value};
 
+/// The path of the service's token endpoint (`https://<region>.api.cognitive.microsoft.com/sts/v1.0/issueToken`).
+const TOKEN_PATH: &str = "/sts/v1.0/issueToken";
+
 /// The path prefix of the service's speech-to-text short-audio endpoints;
 /// the next segment is the recognition mode.
 const PATH_PREFIX: &str = "/speech/recognition/";
@@ -43,14 +46,15 @@ impl Request<'_> {
     }
 }
 
-/// A response: status code, extra header fields and JSON body.
+/// A response: status code, extra header fields and body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// HTTP status code.
     pub status: u16,
     /// Header fields beside `Content-Type` (CORS, `Allow`).
     pub headers: Vec<(String, String)>,
-    /// The JSON body (`Null` for none, as in a 204).
+    /// The body: JSON, `Null` for none (as in a 204), or a JSON string,
+    /// which is sent as plain text (an issued token).
     pub body: Value,
 }
 
@@ -105,6 +109,9 @@ pub enum Route {
     Status,
     /// `OPTIONS` on either path: a browser's CORS preflight.
     Preflight,
+    /// `POST /sts/v1.0/issueToken`: an access token for `Authorization: Bearer`,
+    /// as the service's token endpoint gives one for a key.
+    IssueToken,
 }
 
 /// The route of a request, or 404 / 405.
@@ -116,11 +123,14 @@ pub enum Route {
 /// assert_eq!(route("GET", url).unwrap_err().status, 405);
 /// assert_eq!(route("OPTIONS", url), Ok(Route::Preflight));
 /// assert_eq!(route("POST", "/v2/elsewhere").unwrap_err().status, 404);
+/// assert_eq!(route("POST", "/sts/v1.0/issueToken"), Ok(Route::IssueToken));
 /// ```
 pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
     let path = url.split(['?', '#']).next().unwrap_or("");
     let (wanted, found) = if path == "/" {
         ("GET", Route::Status)
+    } else if path.eq_ignore_ascii_case(TOKEN_PATH) {
+        ("POST", Route::IssueToken)
     } else if path
         .strip_prefix(PATH_PREFIX)
         .and_then(|rest| rest.strip_suffix(PATH_SUFFIX))

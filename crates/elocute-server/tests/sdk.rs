@@ -296,6 +296,34 @@ fn refusals_reach_the_app_as_cancellations() {
         &["once", "secret"],
     );
     assert_eq!(allowed["reason"], "RecognizedSpeech", "{allowed}");
+    // An access token from the token endpoint, as apps that keep the key on their backend use.
+    let token = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(guarded).unwrap();
+        write!(
+            s,
+            "POST /sts/v1.0/issueToken HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Ocp-Apim-Subscription-Key: secret\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw.split_once("\r\n\r\n").unwrap().1.to_string()
+    };
+    for (token, reason) in [
+        (token.as_str(), "RecognizedSpeech"),
+        ("elocute-forged", "Canceled"),
+    ] {
+        let got = run(
+            Sdk::Js,
+            guarded,
+            INTERACTIVE,
+            good_morning(),
+            text,
+            &["once", &format!("token:{token}")],
+        );
+        assert_eq!(got["reason"], reason, "{got}");
+    }
 
     let empty = run(
         Sdk::Js,

@@ -666,3 +666,79 @@ fn websockets_are_capped_and_hold_no_worker() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// With `--api-key`: the token endpoint gives tokens for the key, accepted as `Authorization:
+/// Bearer` on REST and websockets; and a websocket may carry the key or the token in its query,
+/// as the Speech SDK in a browser does (a browser's websocket takes no headers).
+#[test]
+fn tokens_and_browser_style_keys() {
+    let addr = start(ServiceOptions {
+        api_key: Some("s3cret".into()),
+        ..ServiceOptions::default()
+    });
+    let (_, wav) = good_morning();
+    // (status, head, body text) of a token request with this key.
+    let issue = |key: &str| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "POST /sts/v1.0/issueToken HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Ocp-Apim-Subscription-Key: {key}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        (
+            head[9..12].parse::<u16>().unwrap(),
+            head.to_ascii_lowercase(),
+            body.to_string(),
+        )
+    };
+    assert_eq!(issue("wrong").0, 401);
+    let (status, head, token) = issue("s3cret");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/plain"), "{head}");
+    assert!(token.starts_with("elocute-") && token.len() > 20, "{token}");
+    assert_ne!(token, issue("s3cret").2, "each token is new");
+    let recognize = |auth: &str| {
+        post(
+            addr,
+            "?language=en-US",
+            &[pa(&comprehensive()), WAV_TYPE.into(), auth.into()],
+            wav,
+        )
+        .status
+    };
+    assert_eq!(recognize(&format!("Authorization: Bearer {token}")), 200);
+    assert_eq!(recognize("Authorization: Bearer elocute-0123"), 401);
+    // The key in a REST query is not the service's way: refused.
+    let r = post(
+        addr,
+        "?language=en-US&Ocp-Apim-Subscription-Key=s3cret",
+        &[pa(&comprehensive()), WAV_TYPE.into()],
+        wav,
+    );
+    assert_eq!(r.status, 401);
+    let handshake = |query: &str| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            s,
+            "GET /speech/recognition/interactive/cognitiveservices/v1?language=en-US&{query} HTTP/1.1\r\n\
+             Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).unwrap();
+        String::from_utf8_lossy(&head[9..12])
+            .parse::<u16>()
+            .unwrap()
+    };
+    assert_eq!(handshake("Ocp-Apim-Subscription-Key=s3cret"), 101);
+    assert_eq!(handshake(&format!("Authorization=Bearer%20{token}")), 101);
+    assert_eq!(handshake("Ocp-Apim-Subscription-Key=wrong"), 401);
+    assert_eq!(handshake("X-ConnectionId=abc"), 401);
+}
