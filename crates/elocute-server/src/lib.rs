@@ -555,6 +555,21 @@ impl Server {
             body: &[],
         };
         self.service.authorize_with(&req, true)?;
+        // Browsers apply no CORS to websockets, so the server checks the page's
+        // origin itself when --cors-origin names one.
+        if let (Some(allowed), Some(origin)) =
+            (&self.service.options.cors_origin, req.header("Origin"))
+        {
+            if allowed != "*" && !allowed.eq_ignore_ascii_case(origin) {
+                return Err(HttpError {
+                    status: 403,
+                    code: "Forbidden",
+                    message: format!(
+                        "pages of {origin} may not open websockets here (--cors-origin {allowed})"
+                    ),
+                });
+            }
+        }
         if !method.eq_ignore_ascii_case("GET") {
             return Err(HttpError {
                 status: 405,

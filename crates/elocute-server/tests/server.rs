@@ -489,6 +489,23 @@ fn browsers_get_cors_when_an_origin_is_allowed() {
     assert!(refused
         .head
         .contains("Access-Control-Allow-Origin: https://app.example"));
+    // Websockets get no CORS from browsers, so the server checks their origin itself: the
+    // page's own, or none (not a browser); another page's is 403.
+    let key = "&Ocp-Apim-Subscription-Key=k";
+    for (origin, status) in [
+        ("Origin: https://app.example\r\n", 101),
+        ("", 101),
+        ("Origin: https://elsewhere.example\r\n", 403),
+    ] {
+        assert_eq!(
+            open_websocket_with(addr, key, origin).1,
+            status,
+            "{origin:?}"
+        );
+    }
+    // Without --cors-origin any page may (as before it had a setting).
+    let origin = "Origin: https://elsewhere.example\r\n";
+    assert_eq!(open_websocket_with(server(), "", origin).1, 101);
 }
 
 #[test]
@@ -606,13 +623,18 @@ fn continuous_true_answers_with_segments() {
 
 /// Open a websocket on `addr` by hand; gives the stream and the status of the answer.
 fn open_websocket(addr: SocketAddr) -> (TcpStream, u16) {
+    open_websocket_with(addr, "", "")
+}
+
+/// [`open_websocket`] with more query parameters (`&k=v...`) and header lines (each ending in CRLF).
+fn open_websocket_with(addr: SocketAddr, query: &str, headers: &str) -> (TcpStream, u16) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     write!(
         s,
-        "GET /speech/recognition/interactive/cognitiveservices/v1?language=en-US HTTP/1.1\r\n\
-         Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        "GET /speech/recognition/interactive/cognitiveservices/v1?language=en-US{query} HTTP/1.1\r\n\
+         Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n{headers}\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
     )
     .unwrap();
