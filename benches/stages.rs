@@ -121,6 +121,24 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // A live session fed 100 ms at a time, without and with an interim result
+    // (`ContinuousSession::hypothesis`) after every second of audio.
+    for (name, every) in [("session_26s", usize::MAX), ("session_hypotheses_26s", 10)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut s = assessor
+                    .continuous(&long_config, Default::default())
+                    .unwrap();
+                for (i, piece) in long.chunks(1_600).enumerate() {
+                    s.push(black_box(piece)).unwrap();
+                    if (i + 1) % every == 0 {
+                        black_box(s.hypothesis().unwrap());
+                    }
+                }
+                s.finish().unwrap()
+            })
+        });
+    }
     g.bench_function("one_shot_26s", |b| {
         b.iter(|| {
             assessor

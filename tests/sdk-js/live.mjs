@@ -1,11 +1,12 @@
 // A microphone-like recognizeOnce: a 16 kHz 16-bit mono WAV pushed in 100 ms pieces at real-time
 // pace, the SDK's recognizing events (interim results) collected:
-// node live.mjs ENDPOINT WAV REFERENCE_TEXT
-// Prints one JSON line: {"recognizing": [texts], "reason", "text", "accuracy", "error"}.
+// node live.mjs ENDPOINT WAV REFERENCE_TEXT [once|continuous]
+// Prints one JSON line: {"recognizing": [texts], "reason", "text", "accuracy", "error"}, and in
+// continuous mode "recognized": [each phrase's text, in the order the events came].
 import fs from "node:fs";
 import sdk from "microsoft-cognitiveservices-speech-sdk";
 
-const [endpoint, wav, text] = process.argv.slice(2);
+const [endpoint, wav, text, mode = "once"] = process.argv.slice(2);
 const speechConfig = sdk.SpeechConfig.fromEndpoint(new URL(endpoint), "none");
 speechConfig.speechRecognitionLanguage = "en-US";
 // The utterance ends 1 s after the speech rather than the default 5 s.
@@ -18,8 +19,10 @@ new sdk.PronunciationAssessmentConfig(
   sdk.PronunciationAssessmentGranularity.Phoneme,
   true,
 ).applyTo(recognizer);
-const out = { recognizing: [], reason: null, text: null, accuracy: null, error: null };
-recognizer.recognizing = (_, e) => out.recognizing.push(e.result.text);
+const out = { recognizing: [], recognized: [], reason: null, text: null, accuracy: null, error: null };
+// In continuous mode each event is tagged with how many phrases came before it.
+recognizer.recognizing = (_, e) =>
+  out.recognizing.push(mode === "once" ? e.result.text : `${out.recognized.length}:${e.result.text}`);
 const file = fs.readFileSync(wav);
 const data = file.indexOf("data", 12);
 const samples = file.subarray(data + 8, data + 8 + file.readUInt32LE(data + 4));
@@ -41,7 +44,22 @@ setTimeout(() => {
   console.log(JSON.stringify(out));
   process.exit(1);
 }, 60000);
-recognizer.recognizeOnceAsync(
+if (mode === "continuous") {
+  recognizer.recognized = (_, e) => {
+    if (e.result.reason === sdk.ResultReason.RecognizedSpeech) out.recognized.push(e.result.text);
+  };
+  recognizer.canceled = (_, e) => {
+    if (e.reason === sdk.CancellationReason.Error) out.error = e.errorDetails;
+  };
+  recognizer.sessionStopped = () => {
+    recognizer.stopContinuousRecognitionAsync(() => {
+      console.log(JSON.stringify(out));
+      recognizer.close();
+      process.exit(0);
+    });
+  };
+  recognizer.startContinuousRecognitionAsync();
+} else recognizer.recognizeOnceAsync(
   (result) => {
     out.reason = sdk.ResultReason[result.reason];
     out.text = result.text;

@@ -305,9 +305,10 @@ struct Turn<'a> {
     level_frames: usize,
     speech_frames: usize,
     last_speech: Option<usize>,
-    /// Interactive: when the turn's first audio came, how much audio the
-    /// last hypothesis heard, and its text.
+    /// When the turn's first audio came, how much audio (at 16 kHz) has
+    /// come, how much the last hypothesis heard, and its text.
     clock: Option<Instant>,
+    heard: usize,
     hypothesis_at: usize,
     hypothesis_text: String,
     continuous: Option<ContinuousSession<'a>>,
@@ -448,6 +449,7 @@ impl<'a> SdkSession<'a> {
                 speech_frames: 0,
                 last_speech: None,
                 clock: None,
+                heard: 0,
                 hypothesis_at: 0,
                 hypothesis_text: String::new(),
                 continuous: None,
@@ -552,6 +554,7 @@ impl<'a> Turn<'a> {
             .as_mut()
             .expect("set with the format")
             .push(&mono)?;
+        self.heard += audio.len();
         if let Some(session) = self.continuous.as_mut() {
             let results = session.push(&audio)?;
             self.send_phrases(&results, out);
@@ -595,23 +598,25 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Interactive: an interim result, the reference words read so far, when
-    /// `policy` and the audio since the last one allow (see [`Hypotheses`]).
-    /// Found by assessing the utterance so far with miscue on, so the reading
-    /// may stop at any word.
+    /// An interim result, the reference words read so far, when `policy`
+    /// and the audio since the last one allow (see [`Hypotheses`]).
+    /// Interactive: found by assessing the utterance so far with miscue on,
+    /// so the reading may stop at any word. Continuous: the words of the
+    /// audio no phrase has covered yet ([`ContinuousSession::hypothesis`]).
     fn hypothesis(
         &mut self,
         service: &Service,
         policy: Hypotheses,
         out: &mut Vec<String>,
     ) -> Result<(), Close> {
-        let n = self.samples.len();
+        let n = self.heard;
         let rate = elocute::SAMPLE_RATE as usize;
-        if policy == Hypotheses::Off
-            || self.continuous.is_some()
-            || self.speech_frames < 20
-            || n < self.hypothesis_at + rate.max(n / 10)
-        {
+        let step = if self.continuous.is_some() {
+            rate
+        } else {
+            rate.max(n / 10)
+        };
+        if policy == Hypotheses::Off || n < self.hypothesis_at + step {
             return Ok(());
         }
         if policy == Hypotheses::Live {
@@ -619,6 +624,16 @@ impl<'a> Turn<'a> {
             if n as f64 / rate as f64 > 1.25 * elapsed + 0.5 {
                 return Ok(());
             }
+        }
+        if let Some(session) = self.continuous.as_ref() {
+            self.hypothesis_at = n;
+            if let Some(h) = session.hypothesis()? {
+                self.send_hypothesis(h.text, h.offset, h.duration, out);
+            }
+            return Ok(());
+        }
+        if self.speech_frames < 20 {
+            return Ok(());
         }
         self.hypothesis_at = n;
         let mut config = self.config()?.clone();
@@ -651,28 +666,31 @@ impl<'a> Turn<'a> {
             .map(|w| w.word.as_str())
             .collect::<Vec<_>>()
             .join(" ");
+        let duration = (last.offset + last.duration).saturating_sub(first.offset);
+        self.send_hypothesis(text, first.offset, duration, out);
+        Ok(())
+    }
+
+    /// A `speech.hypothesis` unless it says what the last one said (after
+    /// `speech.startDetected` if none came yet).
+    fn send_hypothesis(&mut self, text: String, offset: u64, duration: u64, out: &mut Vec<String>) {
         if text == self.hypothesis_text {
-            return Ok(());
+            return;
         }
         if !self.speech_announced {
             self.speech_announced = true;
             out.push(text_frame(
                 "speech.startDetected",
                 &self.request_id,
-                &json!({"Offset": first.offset}),
+                &json!({"Offset": offset}),
             ));
         }
         out.push(text_frame(
             "speech.hypothesis",
             &self.request_id,
-            &json!({
-                "Text": text,
-                "Offset": first.offset,
-                "Duration": (last.offset + last.duration).saturating_sub(first.offset),
-            }),
+            &json!({"Text": text, "Offset": offset, "Duration": duration}),
         ));
         self.hypothesis_text = text;
-        Ok(())
     }
 
     fn send_phrases(&mut self, results: &[AssessmentResult], out: &mut Vec<String>) {
@@ -691,6 +709,7 @@ impl<'a> Turn<'a> {
                 &phrase_json(r),
             ));
             self.sent += 1;
+            self.hypothesis_text.clear();
         }
     }
 

@@ -873,3 +873,88 @@ fn live_audio_gets_interim_results() {
     }
     assert!(got["accuracy"].as_f64().unwrap() >= 80.0, "{got}");
 }
+
+/// Continuous recognition's interim results: the words of the audio no phrase has covered yet
+/// (the segment waiting for the next one, and the one in progress), so a live reading's text can
+/// be followed while its phrases come one segment late. The phrases are the same with or without.
+#[test]
+fn continuous_live_audio_gets_interim_results() {
+    use elocute_server::sdk::Hypotheses;
+    let wav = std::fs::read(long_reading()).unwrap();
+    let text = TWO_SENTENCES.join(" ");
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .collect()
+    };
+    let reference = words(&text);
+    let second = words(TWO_SENTENCES[1]);
+    let settings = sdk_settings(CONVERSATION).unwrap();
+    let mut phrases = None;
+    for policy in [Hypotheses::Always, Hypotheses::Off] {
+        let mut s = SdkSession::new(service(), settings.clone()).with_hypotheses(policy);
+        let got = stream(&mut s, &text, &wav, 3200);
+        let mut seen = 0;
+        let mut texts = Vec::new();
+        for (path, v) in &got {
+            match path.as_str() {
+                "speech.phrase" => seen += 1,
+                "speech.hypothesis" => texts.push((seen, v["Text"].as_str().unwrap().to_string())),
+                _ => {}
+            }
+        }
+        if policy == Hypotheses::Always {
+            assert!(texts.len() >= 3, "{texts:?}");
+            for (before, t) in &texts {
+                // Before the first phrase: a prefix of the text; after it: of the second sentence.
+                let expected = if *before == 0 { &reference } else { &second };
+                let w: Vec<String> = t.split(' ').map(String::from).collect();
+                assert_eq!(w, expected[..w.len()], "{t:?} after {before} phrases");
+            }
+            assert!(
+                texts
+                    .iter()
+                    .any(|(b, t)| *b == 0 && t.ends_with("coffee please")),
+                "the second sentence is followed before the first phrase comes: {texts:?}"
+            );
+        } else {
+            assert!(texts.is_empty());
+        }
+        let these: Vec<Value> = got
+            .iter()
+            .filter(|(p, _)| p == "speech.phrase")
+            .map(|(_, v)| norm(v))
+            .collect();
+        assert_eq!(these.len(), 2);
+        match &phrases {
+            None => phrases = Some(these),
+            Some(first) => assert_eq!(&these, first),
+        }
+    }
+    // Through the SDK, the reading pushed at real-time pace.
+    let out = Command::new("node")
+        .current_dir(repo())
+        .arg("tests/sdk-js/live.mjs")
+        .args([
+            &format!("ws://{}{CONVERSATION}", server()),
+            long_reading().to_str().unwrap(),
+            &text,
+            "continuous",
+        ])
+        .output()
+        .expect("node (run scripts/setup.sh)");
+    let got: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success() && got["error"].is_null(), "{got}");
+    assert_eq!(got["recognized"].as_array().unwrap().len(), 2, "{got}");
+    let recognizing = got["recognizing"].as_array().unwrap();
+    assert!(
+        recognizing
+            .iter()
+            .any(|t| t.as_str().unwrap().starts_with("0:good morning")),
+        "{got}"
+    );
+}

@@ -35,6 +35,18 @@ const LOOKAHEAD_WORDS: usize = 12;
 /// must not pass for one skipped).
 const SKIP_PENALTY: f32 = -80.0;
 
+/// An interim result of a continuous session ([`ContinuousSession::hypothesis`]):
+/// the reference words heard in the audio no segment result has covered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hypothesis {
+    /// The words, lower case, space-separated (`good morning how`).
+    pub text: String,
+    /// Start of the first of them in 100-ns ticks from the session's start.
+    pub offset: u64,
+    /// From its start to the end of the last of them, in ticks.
+    pub duration: u64,
+}
+
 /// How the audio is cut into segments.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ContinuousOptions {
@@ -249,6 +261,70 @@ impl ContinuousSession<'_> {
             self.add_frame(end, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// The reference words read so far in the audio that no returned segment
+    /// covers (the segment waiting for the next one, and the one in
+    /// progress), found as a segment's words are (aligned with a free end)
+    /// but not assessed: for showing the text as it is read. `None` before
+    /// any such speech, or when the reference is read to its end.
+    pub fn hypothesis(&self) -> Result<Option<Hypothesis>> {
+        if self.next_word >= self.reference.words.len() {
+            return Ok(None);
+        }
+        let pad = ContinuousOptions::frames(f64::from(self.options.padding_ms));
+        let start = match (self.pending, self.open) {
+            (Some((start, _)), _) => start,
+            (None, Some((a, _))) => a.saturating_sub(pad).max(self.cut),
+            (None, None) => return Ok(None),
+        }
+        .max(self.buf_start / HOP);
+        let end = (self.buf_start + self.buf.len()) / HOP;
+        if end <= start {
+            return Ok(None);
+        }
+        let audio = self.samples(start, end);
+        let assessor = self.assessor;
+        let frames = assessor.model.frame_scores(&audio)?;
+        let n_frames = frames.state_scores.nrows();
+        let spp = assessor.topology.states_per_phone.max(1);
+        let mut budget = 0;
+        let mut upto = self.next_word;
+        while upto < self.reference.words.len()
+            && budget + self.reference.ids[upto].len() * spp <= n_frames
+        {
+            budget += self.reference.ids[upto].len() * spp;
+            upto += 1;
+        }
+        let upto = (upto + LOOKAHEAD_WORDS).min(self.reference.words.len());
+        let topo = elocute_align::Topology {
+            skip_penalty: Some(SKIP_PENALTY),
+            ..assessor.topology_with(true)
+        };
+        let window = &self.reference.ids[self.next_word..upto];
+        let found = match elocute_align::align_prefix(frames.state_scores.view(), window, &topo) {
+            Ok(al) => al,
+            Err(Error::Alignment(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let said: Vec<usize> = (0..found.words.len())
+            .filter(|&k| found.words[k].end > found.words[k].start)
+            .collect();
+        let (Some(&first), Some(&last)) = (said.first(), said.last()) else {
+            return Ok(None);
+        };
+        let text = said
+            .iter()
+            .map(|&k| self.reference.words[self.next_word + k].as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let at = |f: usize| (start + f) as u64 * FRAME_TICKS;
+        let offset = at(found.words[first].start);
+        Ok(Some(Hypothesis {
+            text,
+            offset,
+            duration: at(found.words[last].end) - offset,
+        }))
     }
 
     /// End the audio: assess what is left and return the whole reading.

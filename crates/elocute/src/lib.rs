@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 
 mod continuous;
-pub use continuous::{ContinuousOptions, ContinuousSession};
+pub use continuous::{ContinuousOptions, ContinuousSession, Hypothesis};
 
 pub use elocute_align::{Alignment, Topology};
 pub use elocute_audio::{AudioLimits, StreamResampler};
