@@ -82,6 +82,10 @@ struct ServeArgs {
     /// No log line per request.
     #[arg(long)]
     quiet: bool,
+    /// Close a websocket on which the app sent nothing for this many seconds (the SDK reconnects
+    /// when it next recognizes); a request stalled this long (at most 30 s) gets 408.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
     #[command(flatten)]
     engine: Engine,
 }
@@ -428,6 +432,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     let service = elocute_server::Service::new(assessor, options);
     let server = elocute_server::Server::bind(&format!("{}:{}", args.host, args.port), service)?;
     let server = if args.quiet { server.quiet() } else { server };
+    let server = server.idle_timeout(std::time::Duration::from_secs(args.idle_timeout));
     let workers = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

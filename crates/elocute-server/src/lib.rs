@@ -13,7 +13,7 @@
 //! let service = Service::new(assessor, ServiceOptions::default());
 //! let server = Server::bind("127.0.0.1:5000", service)?;
 //! eprintln!("listening on http://{}", server.local_addr());
-//! server.run(2); // two requests assessed at a time; returns after shutdown()
+//! server.run(2); // two assessments at a time; returns after shutdown()
 //! # Ok::<(), elocute::Error>(())
 //! ```
 //!
@@ -22,16 +22,18 @@
 //! The same paths opened as websockets speak the Speech SDK's protocol
 //! ([`sdk`]), so apps built on the SDK can point it at the server.
 
+mod http;
+#[doc(hidden)]
+pub use http::read_requests;
 pub mod protocol;
 pub mod sdk;
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::time::Instant;
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
 
 use elocute::{Assessor, AudioLimits, Error};
 use protocol::{AudioEncoding, HttpError, Reply, Request, Route};
@@ -304,57 +306,61 @@ fn assessment_error(e: &Error) -> HttpError {
 
 /// Websocket connections open at once; more are refused with 503.
 pub const MAX_WEBSOCKETS: usize = 64;
+/// Connections open at once (HTTP and websocket); more are answered 503 and closed.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// How long a blocked socket read waits before the server looks up (is it
+/// shutting down, has the connection been idle too long).
+const POLL: Duration = Duration::from_secs(1);
+/// An idle keep-alive connection is closed after this (Apache's default).
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// A request head or body that stops arriving for this long (or for the
+/// idle timeout, if shorter) is answered 408.
+const STALL: Duration = Duration::from_secs(30);
+/// A response the client does not read within this is abandoned.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The HTTP front end: a listening socket and a [`Service`].
 ///
-/// Requests are answered by `workers` threads ([`run`](Self::run)); each
-/// websocket connection (a Speech SDK app's recognizer) gets a thread of its
-/// own, so apps that keep their connection open between recognitions do
-/// not hold a worker. At most `workers` assessments run at once, HTTP and
-/// websocket together.
+/// Every connection gets a thread of its own ([`run`](Self::run)), so
+/// connections kept open (keep-alive, and a Speech SDK app's websocket,
+/// which apps keep between recognitions) wait on nothing; at most `workers`
+/// assessments run at once, HTTP and websocket together. Every read times
+/// out: an idle keep-alive connection closes after 5 s, a stalled request
+/// gets 408 after 30 s, and a websocket on which the app sent nothing for
+/// the idle timeout (default 5 minutes) is closed, so connections of apps
+/// that vanished (a laptop closed) do not pile up.
 pub struct Server {
-    http: tiny_http::Server,
+    listener: TcpListener,
     service: Service,
     stopping: AtomicBool,
-    /// Workers inside `run`, each of which `shutdown` must wake.
-    workers: AtomicUsize,
-    /// Assessments allowed to run at once.
-    slots: Slots,
+    connections: AtomicUsize,
     websockets: AtomicUsize,
+    idle_timeout: Duration,
     quiet: bool,
 }
 
-/// A counting semaphore: one permit per assessment running.
-#[derive(Debug, Default)]
-struct Slots {
-    free: Mutex<usize>,
-    freed: Condvar,
+/// Work for the assessment threads; each job sends its answer back itself.
+type Job<'a> = Box<dyn FnOnce() + Send + 'a>;
+
+/// The way to the assessment threads: `workers` long-lived threads that run
+/// every assessment (a connection's own thread would start each one cold:
+/// a fresh thread's allocator arena cost about 1.5 ms a request).
+#[derive(Clone)]
+struct Pool<'a> {
+    jobs: mpsc::Sender<Job<'a>>,
 }
 
-impl Slots {
-    fn add(&self, n: usize) {
-        *self.free.lock().unwrap_or_else(|e| e.into_inner()) += n;
-        self.freed.notify_all();
-    }
-
-    /// Run `f` once a permit is free.
-    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
-        {
-            let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-            while *free == 0 {
-                free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
-            }
-            *free -= 1;
-        }
-        // Given back even if `f` panics, so a panic cannot shrink the pool.
-        struct Permit<'a>(&'a Slots);
-        impl Drop for Permit<'_> {
-            fn drop(&mut self) {
-                self.0.add(1);
-            }
-        }
-        let _permit = Permit(self);
-        f()
+impl<'a> Pool<'a> {
+    /// Run `f` on an assessment thread and wait for its value; `None` if it
+    /// panicked or the threads are gone.
+    fn run<T: Send + 'a>(&self, f: impl FnOnce() -> T + Send + 'a) -> Option<T> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job<'a> = Box::new(move || {
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(f)).ok());
+        });
+        self.jobs.send(job).ok()?;
+        rx.recv().ok().flatten()
     }
 }
 
@@ -370,15 +376,15 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Listen on `addr` (`"127.0.0.1:5000"`; port 0 picks a free port).
     pub fn bind(addr: &str, service: Service) -> elocute::Result<Self> {
-        let http = tiny_http::Server::http(addr)
+        let listener = TcpListener::bind(addr)
             .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
         Ok(Server {
-            http,
+            listener,
             service,
             stopping: AtomicBool::new(false),
-            workers: AtomicUsize::new(0),
-            slots: Slots::default(),
+            connections: AtomicUsize::new(0),
             websockets: AtomicUsize::new(0),
+            idle_timeout: Duration::from_secs(300),
             quiet: false,
         })
     }
@@ -389,6 +395,15 @@ impl Server {
         self
     }
 
+    /// Close a websocket on which the app has sent nothing for `timeout`
+    /// (default 5 minutes, at least 1 s; the Speech SDK opens a new
+    /// connection when it next recognizes). A request that stalls this long
+    /// (at most 30 s) is answered 408.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_secs(1));
+        self
+    }
+
     /// The service behind it.
     pub fn service(&self) -> &Service {
         &self.service
@@ -396,147 +411,235 @@ impl Server {
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        match self.http.server_addr() {
-            tiny_http::ListenAddr::IP(a) => a,
-            // Only `bind` makes servers, and it listens on IP.
-            #[allow(unreachable_patterns)]
-            _ => SocketAddr::from(([0, 0, 0, 0], 0)),
-        }
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// Serve with `workers` threads, each answering one request at a time,
-    /// and at most `workers` assessments at once (websocket connections
-    /// included), until [`shutdown`](Self::shutdown) is called from another
-    /// thread.
+    /// Serve, with at most `workers` assessments at once (websocket
+    /// connections included), until [`shutdown`](Self::shutdown) is called
+    /// from another thread.
     pub fn run(&self, workers: usize) {
         let workers = workers.max(1);
-        self.workers.fetch_add(workers, Ordering::SeqCst);
-        self.slots.add(workers);
-        std::thread::scope(|s| {
+        let (jobs, queue) = mpsc::channel::<Job<'_>>();
+        let queue = Mutex::new(queue);
+        std::thread::scope(|scope| {
             for _ in 0..workers {
-                s.spawn(|| self.work(s));
+                scope.spawn(|| loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        // Every connection and the accept loop are gone.
+                        Err(_) => break,
+                    }
+                });
+            }
+            let pool = Pool { jobs };
+            while !self.stopping.load(Ordering::SeqCst) {
+                let stream = match self.listener.accept() {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors, say: wait for connections to close.
+                    Err(e) => {
+                        if !self.quiet && !self.stopping.load(Ordering::SeqCst) {
+                            eprintln!("elocute serve: cannot accept a connection: {e}");
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                };
+                if self.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                if self.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    self.connections.fetch_sub(1, Ordering::SeqCst);
+                    refuse_busy(stream);
+                    continue;
+                }
+                let pool = pool.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("elocute-connection".into())
+                    .spawn_scoped(scope, move || {
+                        // A panic is caught so that the scope (and the server) survives it.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            self.connection(stream, &pool)
+                        }));
+                        self.connections.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if let Err(e) = spawned {
+                    self.connections.fetch_sub(1, Ordering::SeqCst);
+                    if !self.quiet {
+                        eprintln!("elocute serve: cannot start a connection thread: {e}");
+                    }
+                }
             }
         });
-        self.workers.fetch_sub(workers, Ordering::SeqCst);
     }
 
-    /// Make [`run`](Self::run) return once the requests in progress (and
-    /// those already received) are answered and the open websocket
-    /// connections closed by their apps.
+    /// Make [`run`](Self::run) return: no new connections are taken, the
+    /// requests in progress are answered, and idle connections (keep-alive
+    /// and websocket) close within a second; a websocket in the middle of an
+    /// utterance closes when its audio pauses.
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::SeqCst);
-        // One wake-up per blocked worker; a worker not yet waiting sees the flag.
-        for _ in 0..self.workers.load(Ordering::SeqCst) {
-            self.http.unblock();
+        // Wake the accept: connect to ourselves.
+        let mut addr = self.local_addr();
+        if addr.ip().is_unspecified() {
+            addr.set_ip(if addr.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
         }
+        let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     }
 
-    fn work<'s>(&'s self, scope: &'s std::thread::Scope<'s, '_>) {
-        while !self.stopping.load(Ordering::SeqCst) {
-            match self.http.recv() {
-                Ok(req) => self.serve(req, scope),
-                // A wake-up from shutdown, or a failed accept (too many open
-                // files): only the first ends the worker.
+    fn stop(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// One connection: requests until it closes, idles or upgrades.
+    fn connection<'a>(&'a self, stream: TcpStream, pool: &Pool<'a>) {
+        // The timeouts are what let every wait end; without them, serve nothing.
+        if stream.set_read_timeout(Some(POLL)).is_err()
+            || stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
+        {
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        let mut conn = http::Conn::new(stream);
+        let stop = || self.stop();
+        loop {
+            let stall = STALL.min(self.idle_timeout);
+            let head = match conn.read_head(KEEP_ALIVE, stall, &stop) {
+                Ok(Some(head)) => head,
+                Ok(None) => return,
                 Err(e) => {
-                    if !self.stopping.load(Ordering::SeqCst) {
-                        if !self.quiet {
-                            eprintln!("elocute serve: {e}");
-                        }
-                        std::thread::sleep(std::time::Duration::from_millis(50));
-                    }
-                }
-            }
-        }
-    }
-
-    fn serve<'s>(&'s self, mut req: tiny_http::Request, scope: &'s std::thread::Scope<'s, '_>) {
-        let start = Instant::now();
-        let method = req.method().as_str().to_string();
-        let url = req.url().to_string();
-        let headers: Vec<(String, String)> = req
-            .headers()
-            .iter()
-            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-            .collect();
-        let wants_websocket = headers.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("Upgrade") && v.trim().eq_ignore_ascii_case("websocket")
-        });
-        let reply = if wants_websocket {
-            match self.websocket_handshake(&method, &url, &headers) {
-                Ok((settings, accept)) => {
-                    let response = tiny_http::Response::empty(101)
-                        .with_header(header("Sec-WebSocket-Accept", &accept));
-                    let stream = req.upgrade("websocket", response);
-                    let path = url.split('?').next().unwrap_or("").to_string();
-                    let connection = move || {
-                        let phrases = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            self.serve_websocket(stream, settings)
-                        }));
-                        self.websockets.fetch_sub(1, Ordering::SeqCst);
-                        if !self.quiet {
-                            match phrases {
-                                Ok(n) => eprintln!(
-                                    "WEBSOCKET {path} {n} phrases {:.0} ms",
-                                    start.elapsed().as_secs_f64() * 1e3
-                                ),
-                                Err(_) => eprintln!("WEBSOCKET {path} failed unexpectedly"),
-                            }
-                        }
-                    };
-                    // Its own thread: an app may keep the connection for hours.
-                    if let Err(e) = std::thread::Builder::new()
-                        .name("elocute-websocket".into())
-                        .spawn_scoped(scope, connection)
-                    {
-                        // The connection moved into the closure is dropped (closed) with it.
-                        self.websockets.fetch_sub(1, Ordering::SeqCst);
-                        if !self.quiet {
-                            eprintln!("elocute serve: cannot start a websocket thread: {e}");
-                        }
-                    }
+                    let reply = self.service.with_cors(e.reply());
+                    let _ = self.send(&mut conn.stream, &reply, false);
                     return;
                 }
-                Err(e) => self.service.with_cors(e.reply()),
+            };
+            let start = Instant::now();
+            let path = head.url.split('?').next().unwrap_or("").to_string();
+            if head.wants_websocket() {
+                match self.websocket_handshake(&head.method, &head.url, &head.headers) {
+                    Ok((settings, accept)) => {
+                        let answer = http::write_response(
+                            &mut conn.stream,
+                            101,
+                            &[
+                                ("Upgrade".into(), "websocket".into()),
+                                ("Connection".into(), "Upgrade".into()),
+                                ("Sec-WebSocket-Accept".into(), accept),
+                            ],
+                            b"",
+                            true,
+                        );
+                        let phrases = if answer.is_ok() {
+                            let early = conn.take_buffered();
+                            self.serve_websocket(conn.stream, early, settings, pool)
+                        } else {
+                            0
+                        };
+                        self.websockets.fetch_sub(1, Ordering::SeqCst);
+                        if !self.quiet {
+                            eprintln!(
+                                "WEBSOCKET {path} {phrases} phrases {:.0} ms",
+                                start.elapsed().as_secs_f64() * 1e3
+                            );
+                        }
+                        return;
+                    }
+                    Err(e) => {
+                        let reply = self.service.with_cors(e.reply());
+                        let _ = self.send(&mut conn.stream, &reply, false);
+                        self.log(&head.method, &path, reply.status, start);
+                        return;
+                    }
+                }
             }
-        } else {
             let limit = self.service.options.max_body_bytes;
-            match read_body(&mut req, limit) {
-                Ok(body) => self.slots.with(|| {
-                    self.service.respond(&Request {
-                        method: &method,
-                        url: &url,
-                        headers: &headers,
-                        body: &body,
-                    })
-                }),
-                Err(e) => self.service.with_cors(e.reply()),
+            let (reply, keep) = match conn.read_body(&head, limit, stall) {
+                Ok(body) => {
+                    let h = head.clone();
+                    let service = &self.service;
+                    let reply = pool
+                        .run(move || {
+                            service.respond(&Request {
+                                method: &h.method,
+                                url: &h.url,
+                                headers: &h.headers,
+                                body: &body,
+                            })
+                        })
+                        .unwrap_or_else(|| {
+                            service.with_cors(
+                                HttpError {
+                                    status: 500,
+                                    code: "InternalServerError",
+                                    message: "the assessment failed unexpectedly".into(),
+                                }
+                                .reply(),
+                            )
+                        });
+                    (reply, head.keep_alive() && !self.stop())
+                }
+                // The rest of the body is unread: the connection cannot carry on.
+                Err(e) => (self.service.with_cors(e.reply()), false),
+            };
+            let sent = self.send(&mut conn.stream, &reply, keep);
+            self.log(&head.method, &path, reply.status, start);
+            if sent.is_err() || !keep {
+                let _ = conn.stream.shutdown(std::net::Shutdown::Write);
+                conn.drain_briefly();
+                return;
+            }
+        }
+    }
+
+    fn send(&self, out: &mut TcpStream, reply: &Reply, keep: bool) -> std::io::Result<()> {
+        let mut headers = reply.headers.clone();
+        let body = match &reply.body {
+            serde_json::Value::Null => Vec::new(),
+            serde_json::Value::String(text) => {
+                headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+                text.clone().into_bytes()
+            }
+            json => {
+                headers.push((
+                    "Content-Type".into(),
+                    "application/json; charset=utf-8".into(),
+                ));
+                serde_json::to_vec(json).unwrap_or_else(|_| b"{}".to_vec())
             }
         };
-        let status = reply.status;
-        let mut response = if reply.body.is_null() {
-            tiny_http::Response::from_string(String::new())
-        } else if let serde_json::Value::String(text) = &reply.body {
-            tiny_http::Response::from_string(text.clone())
-                .with_header(header("Content-Type", "text/plain; charset=utf-8"))
-        } else {
-            let body = serde_json::to_string(&reply.body).unwrap_or_else(|_| "{}".into());
-            tiny_http::Response::from_string(body)
-                .with_header(header("Content-Type", "application/json; charset=utf-8"))
-        }
-        .with_status_code(status);
-        for (name, value) in &reply.headers {
-            response.add_header(header(name, value));
-        }
-        // A client that hung up before its answer has nothing to lose.
-        let _ = req.respond(response);
+        http::write_response(out, reply.status, &headers, &body, keep)
+    }
+
+    fn log(&self, method: &str, path: &str, status: u16, start: Instant) {
         if !self.quiet {
             eprintln!(
-                "{method} {} {status} {:.0} ms",
-                url.split('?').next().unwrap_or(""),
+                "{method} {path} {status} {:.0} ms",
                 start.elapsed().as_secs_f64() * 1e3
             );
         }
     }
+}
+
+/// Over [`MAX_CONNECTIONS`]: a 503 without reading the request.
+fn refuse_busy(mut stream: TcpStream) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let e = HttpError {
+        status: 503,
+        code: "ServiceUnavailable",
+        message: format!("{MAX_CONNECTIONS} connections are open already"),
+    };
+    let body = serde_json::to_vec(&e.reply().body).unwrap_or_default();
+    let headers = [(
+        "Content-Type".to_string(),
+        "application/json; charset=utf-8".to_string(),
+    )];
+    let _ = http::write_response(&mut stream, 503, &headers, &body, false);
 }
 
 impl Server {
@@ -594,12 +697,16 @@ impl Server {
         Ok((settings, accept))
     }
 
-    /// Run the SDK protocol over an upgraded connection until the client
-    /// closes it; gives the number of `speech.phrase` messages sent.
-    fn serve_websocket(
-        &self,
-        stream: Box<dyn tiny_http::ReadWrite + Send>,
+    /// Run the SDK protocol over an upgraded connection (`early`: bytes
+    /// that came after the handshake) until the client closes it, it is idle
+    /// for the idle timeout, or the server stops; gives the number of
+    /// `speech.phrase` messages sent.
+    fn serve_websocket<'a>(
+        &'a self,
+        stream: TcpStream,
+        early: Vec<u8>,
         settings: sdk::SdkSettings,
+        pool: &Pool<'a>,
     ) -> usize {
         use tungstenite::protocol::{frame::coding::CloseCode, CloseFrame, Role, WebSocketConfig};
         use tungstenite::Message;
@@ -607,20 +714,71 @@ impl Server {
         // One audio frame is about 100 ms; a message over the body limit is no audio.
         config.max_message_size = Some(self.service.options.max_body_bytes);
         config.max_frame_size = Some(self.service.options.max_body_bytes);
-        let mut ws = tungstenite::WebSocket::from_raw_socket(stream, Role::Server, Some(config));
-        let mut session = sdk::SdkSession::new(&self.service, settings);
+        let mut ws =
+            tungstenite::WebSocket::from_partially_read(stream, early, Role::Server, Some(config));
+        // Moved to an assessment thread for each message, and back.
+        let mut session = Some(sdk::SdkSession::new(&self.service, settings));
+        let on = |message: Message, session: &mut Option<sdk::SdkSession<'a>>| {
+            let mut s = session.take()?;
+            let (s, replies) = pool.run(move || {
+                let replies = match &message {
+                    Message::Text(t) => s.on_text(t.as_str()),
+                    Message::Binary(b) => s.on_binary(b),
+                    _ => Vec::new(),
+                };
+                (s, replies)
+            })?;
+            *session = Some(s);
+            Some(replies)
+        };
         let mut phrases = 0;
         let mut closing = false;
+        let mut heard = Instant::now();
         loop {
-            let replies = match ws.read() {
-                Ok(Message::Text(t)) if !closing => self.slots.with(|| session.on_text(t.as_str())),
-                Ok(Message::Binary(b)) if !closing => self.slots.with(|| session.on_binary(&b)),
+            let message = ws.read();
+            if message.is_ok() {
+                heard = Instant::now();
+            }
+            let replies = match message {
+                Ok(m @ (Message::Text(_) | Message::Binary(_))) if !closing => {
+                    match on(m, &mut session) {
+                        Some(replies) => replies,
+                        // The session panicked past its guard, or the server is gone.
+                        None => break,
+                    }
+                }
                 Ok(Message::Close(_)) => {
                     // tungstenite answers the close; flushing sends the answer.
                     let _ = ws.flush();
                     continue;
                 }
                 Ok(_) => continue,
+                // The socket's poll: time to look up.
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    let why = if closing {
+                        // The app never answered our close.
+                        break;
+                    } else if self.stop() {
+                        (CloseCode::Away, "the server is shutting down".to_string())
+                    } else if heard.elapsed() >= self.idle_timeout {
+                        let secs = self.idle_timeout.as_secs_f64();
+                        (CloseCode::Normal, format!("idle for {secs} s"))
+                    } else {
+                        continue;
+                    };
+                    closing = true;
+                    let _ = ws.close(Some(CloseFrame {
+                        code: why.0,
+                        reason: why.1.into(),
+                    }));
+                    let _ = ws.flush();
+                    continue;
+                }
                 Err(e) => {
                     // SDK clients often hang up without a close frame once they have their result.
                     let hung_up = matches!(
@@ -667,35 +825,4 @@ fn close_reason(reason: &str) -> String {
         end -= 1;
     }
     reason[..end].to_string()
-}
-
-/// A header field. Names and values here are ASCII (the one echoed value
-/// came from a request header); anything else is sent empty rather than lost.
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .or_else(|()| tiny_http::Header::from_bytes(name.as_bytes(), &b""[..]))
-        .expect("header names here are ASCII")
-}
-
-/// The body, or 413 when it is larger than `limit` (checked against
-/// `Content-Length` before reading, so a client waiting on
-/// `Expect: 100-continue` is told before it sends).
-fn read_body(req: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, HttpError> {
-    let too_large = || HttpError {
-        status: 413,
-        code: "PayloadTooLarge",
-        message: format!("request body over {limit} bytes"),
-    };
-    if req.body_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    req.as_reader()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| HttpError::bad_request(format!("cannot read the request body: {e}")))?;
-    if body.len() > limit {
-        return Err(too_large());
-    }
-    Ok(body)
 }

@@ -958,3 +958,46 @@ fn continuous_live_audio_gets_interim_results() {
         "{got}"
     );
 }
+
+/// The server closes a websocket the app left idle (after 1 s here, 5 minutes by default); the
+/// SDK opens a new one at its next recognition, so the app does not notice.
+#[test]
+fn an_idle_connection_closed_by_the_server_is_reopened_by_the_sdk() {
+    use std::io::{BufRead, BufReader, Write};
+    let (server, _running) = common::start_server(
+        ServiceOptions::default(),
+        1,
+        Some(std::time::Duration::from_secs(1)),
+    );
+    let wav = repo().join("samples/good_morning.wav");
+    let mut app = Command::new("node")
+        .current_dir(repo())
+        .arg("tests/sdk-js/hold.mjs")
+        .args([
+            &format!("ws://{}{INTERACTIVE}", server.local_addr()),
+            wav.to_str().unwrap(),
+            "Good morning. How are you today?",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node (run scripts/setup.sh)");
+    let mut lines = BufReader::new(app.stdout.take().unwrap()).lines();
+    let mut next = || -> Value {
+        let line = lines.next().expect("hold.mjs printed a line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let first = next();
+    assert_eq!(first["reason"], "RecognizedSpeech", "{first}");
+    // Idle for three times the timeout: the server has closed the connection.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    writeln!(app.stdin.as_mut().unwrap(), "again").unwrap();
+    let second = next();
+    assert!(app.wait().unwrap().success());
+    assert_eq!(second["reason"], "RecognizedSpeech", "{second}");
+    let (a1, a2) = (
+        first["accuracy"].as_f64().unwrap(),
+        second["accuracy"].as_f64().unwrap(),
+    );
+    assert!((a1 - a2).abs() <= 5.0, "{first} {second}");
+}

@@ -764,3 +764,127 @@ fn tokens_and_browser_style_keys() {
     assert_eq!(handshake("Ocp-Apim-Subscription-Key=wrong"), 401);
     assert_eq!(handshake("X-ConnectionId=abc"), 401);
 }
+
+/// One response on a connection kept open: the head, then `Content-Length` bytes.
+fn read_one_response(s: &mut TcpStream) -> (u16, String) {
+    let mut raw = Vec::new();
+    let mut byte = [0u8];
+    while !raw.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut byte).unwrap(), 1, "the head ended early");
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8(raw).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).unwrap();
+    (
+        head[9..12].parse().unwrap(),
+        String::from_utf8(body).unwrap(),
+    )
+}
+
+/// Every wait ends: a websocket the app left idle is closed after the idle timeout (1 s here),
+/// a request head or body that stalls that long gets 408, an idle keep-alive connection is
+/// closed after 5 s, and a shutdown ends idle connections of both kinds at once.
+#[test]
+fn idle_and_stalled_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    let (server, running) =
+        common::start_server(ServiceOptions::default(), 1, Some(Duration::from_secs(1)));
+    let addr = server.local_addr();
+
+    let (mut ws, status) = open_websocket(addr);
+    assert_eq!(status, 101);
+    let t = Instant::now();
+    let mut frame = [0u8; 2];
+    ws.read_exact(&mut frame).unwrap();
+    assert_eq!(frame[0], 0x88, "a close frame");
+    let mut payload = vec![0u8; usize::from(frame[1] & 0x7f)];
+    ws.read_exact(&mut payload).unwrap();
+    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1000);
+    assert!(String::from_utf8_lossy(&payload[2..]).contains("idle"));
+    assert!(t.elapsed() >= Duration::from_millis(900) && t.elapsed() < Duration::from_secs(5));
+
+    for stalled in [
+        &b"POST /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\nHost"[..],
+        &b"POST /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\n\
+           Content-Length: 100\r\n\r\n0123456789"[..],
+    ] {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(stalled).unwrap();
+        let t = Instant::now();
+        let (status, body) = read_one_response(&mut s);
+        assert_eq!(status, 408, "{body}");
+        assert!(body.contains("stalled"), "{body}");
+        assert!(t.elapsed() < Duration::from_secs(5));
+    }
+
+    // A head trickled a byte at a time still has only the stall time to arrive.
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let t = Instant::now();
+    let mut answer = Vec::new();
+    for b in b"POST /speech/recognition/conversation/cognitiveservices/v1 HTTP/1.1\r\n"
+        .iter()
+        .cycle()
+    {
+        if s.write_all(&[*b]).is_err() || t.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+
+    // Two requests on one connection, then silence: closed after the keep-alive time.
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    for _ in 0..2 {
+        s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        assert_eq!(read_one_response(&mut s).0, 200);
+    }
+    let t = Instant::now();
+    assert_eq!(s.read(&mut [0u8; 1]).unwrap(), 0, "closed by the server");
+    assert!(t.elapsed() >= Duration::from_secs(4) && t.elapsed() < Duration::from_secs(10));
+
+    // Shutdown with an idle websocket and an idle keep-alive connection open.
+    let (_ws, status) = open_websocket(addr);
+    assert_eq!(status, 101);
+    let mut kept = TcpStream::connect(addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_one_response(&mut kept).0, 200);
+    let t = Instant::now();
+    server.shutdown();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(running.join().is_ok()).unwrap());
+    assert_eq!(finished.recv_timeout(Duration::from_secs(10)), Ok(true));
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        TcpStream::connect(addr).is_err() || {
+            // The port may linger in the kernel's queue; nothing answers it.
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let _ = s.write_all(b"GET / HTTP/1.1\r\n\r\n");
+            !matches!(s.read(&mut [0u8; 1]), Ok(n) if n > 0)
+        }
+    );
+}

@@ -13,13 +13,25 @@ pub fn start(options: ServiceOptions) -> SocketAddr {
 
 /// [`start`] with this many workers.
 pub fn start_workers(options: ServiceOptions, workers: usize) -> SocketAddr {
+    start_server(options, workers, None).0.local_addr()
+}
+
+/// A server with this idle timeout (default 5 minutes), running `run(workers)` on a
+/// thread of its own; the thread ends when `run` returns.
+pub fn start_server(
+    options: ServiceOptions,
+    workers: usize,
+    idle: Option<std::time::Duration>,
+) -> (&'static Server, std::thread::JoinHandle<()>) {
     let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
-    let server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
+    let mut server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
         .unwrap()
         .quiet();
+    if let Some(idle) = idle {
+        server = server.idle_timeout(idle);
+    }
     let server: &'static Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(workers));
-    server.local_addr()
+    (server, std::thread::spawn(move || server.run(workers)))
 }
 
 /// The shared server with default options.
