@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+
+mod summary;
 use elocute::{Assessor, AudioLimits, Error, Lexicon, PronunciationAssessmentConfig};
 
 #[derive(Parser)]
@@ -46,7 +48,7 @@ enum Command {
     },
     /// Assess every line of a manifest (`id<TAB>audio path<TAB>reference text`) into JSON Lines.
     /// Output lines are `{"id":…,"result":{…}}` or `{"id":…,"error":"…"}`.
-    Batch(ManifestArgs),
+    Batch(BatchArgs),
     /// Write the per-phone evidence (GOP scores and the learned scorer's feature rows) of every
     /// line of a manifest into JSON Lines, for training and studying scorers.
     /// Output lines are `{"id":…,"words":…,"phones":…,"features":…}` or `{"id":…,"error":"…"}`.
@@ -88,6 +90,18 @@ struct ServeArgs {
     idle_timeout: u64,
     #[command(flatten)]
     engine: Engine,
+}
+
+/// `elocute batch`'s settings.
+#[derive(Args)]
+struct BatchArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Also write a CSV with one row per line of the manifest, for a spreadsheet: id, status,
+    /// the full-text scores, the words mispronounced, omitted and inserted, the three weakest
+    /// words said, the error of a failed item.
+    #[arg(long)]
+    summary: Option<PathBuf>,
 }
 
 /// A manifest run over a thread pool.
@@ -259,11 +273,11 @@ fn main() -> ExitCode {
             common,
             pretty,
         } => assess(&audio, text, &common, pretty),
-        Command::Batch(args) => batch(&args, run_item),
+        Command::Batch(args) => batch(&args.manifest, run_item, args.summary.as_deref()),
         Command::Features(args) if args.common.continuous => Err(Error::Config(
             "--continuous applies to assess and batch, not features".into(),
         )),
-        Command::Features(args) => batch(&args, features_item),
+        Command::Features(args) => batch(&args, features_item, None),
         Command::Serve(args) => serve(&args),
     };
     match outcome {
@@ -485,7 +499,11 @@ fn read_manifest(path: &Path) -> Result<Vec<Line>, Error> {
         .collect())
 }
 
-fn batch(args: &ManifestArgs, run_item: ItemRunner) -> Result<ExitCode, Error> {
+fn batch(
+    args: &ManifestArgs,
+    run_item: ItemRunner,
+    summary: Option<&Path>,
+) -> Result<ExitCode, Error> {
     let (manifest, output, threads, common) = (
         args.manifest.as_path(),
         args.output.as_path(),
@@ -507,6 +525,19 @@ fn batch(args: &ManifestArgs, run_item: ItemRunner) -> Result<ExitCode, Error> {
     let io_err = |source| Error::Io {
         path: output.into(),
         source,
+    };
+    let summary_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    let mut csv = match summary {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(summary_err(path))?;
+            let mut w = std::io::BufWriter::new(file);
+            writeln!(w, "{}", summary::HEADER).map_err(summary_err(path))?;
+            Some((w, path))
+        }
+        None => None,
     };
 
     let start = Instant::now();
@@ -532,10 +563,16 @@ fn batch(args: &ManifestArgs, run_item: ItemRunner) -> Result<ExitCode, Error> {
         });
         for (line, secs, ok) in results {
             writeln!(out, "{line}").map_err(io_err)?;
+            if let Some((w, path)) = csv.as_mut() {
+                writeln!(w, "{}", summary::row(&line)).map_err(summary_err(path))?;
+            }
             audio_seconds += secs;
             failures += usize::from(!ok);
         }
         out.flush().map_err(io_err)?;
+        if let Some((w, path)) = csv.as_mut() {
+            w.flush().map_err(summary_err(path))?;
+        }
     }
     let wall = start.elapsed().as_secs_f64();
     eprintln!(

@@ -175,6 +175,52 @@ fn batch_reports_bad_items_and_goes_on() {
     assert_eq!(one, run("2", "two.jsonl"));
 }
 
+/// `--summary`: a CSV row per manifest line beside the JSON lines, for a spreadsheet.
+#[test]
+fn batch_summary_is_a_spreadsheet_of_the_class() {
+    let dir = tmpdir("cli-summary");
+    let a = speak(&dir, "a", "I would like a cup of coffee please", 150);
+    let manifest = dir.join("m.tsv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "right\t{a}\tI would like a cup of coffee, please.\n\
+             wrong\t{a}\tThe weather is lovely, isn't it?\n\
+             gone\tmissing.wav\thello\n",
+            a = a.display()
+        ),
+    )
+    .unwrap();
+    let (out, csv) = (dir.join("o.jsonl"), dir.join("class.csv"));
+    let o = elocute(&[
+        "batch",
+        manifest.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--summary",
+        csv.to_str().unwrap(),
+        "--config",
+        r#"{"GradingSystem":"HundredMark"}"#,
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (right, wrong, gone) = (&rows[1], &rows[2], &rows[3]);
+    assert_eq!((right[0], right[col("status")]), ("right", "ok"));
+    assert_eq!(right[col("RecognitionStatus")], "Success");
+    let pron = |r: &[&str]| r[col("PronScore")].parse::<f64>().unwrap();
+    assert!(pron(right) > pron(wrong) + 30.0, "{text}");
+    assert_eq!(right[col("words")], "8");
+    assert!(right[col("mispronounced")].is_empty(), "{text}");
+    assert!(!wrong[col("mispronounced")].is_empty(), "{text}");
+    assert_eq!(right[col("weakest")].matches('(').count(), 3, "{text}");
+    assert_eq!((gone[0], gone[col("status")]), ("gone", "error"));
+    assert!(gone[col("error")].contains("missing.wav"), "{text}");
+}
+
 #[test]
 fn serve_prints_its_address_and_answers() {
     use std::io::{BufRead, BufReader, Read, Write};
