@@ -70,6 +70,9 @@ impl Default for ServiceOptions {
     }
 }
 
+/// The page `GET /demo` serves: self-contained (no fetched scripts or styles).
+const DEMO_PAGE: &str = include_str!("demo.html");
+
 /// How long an issued token is accepted: the service's tokens last 10 minutes.
 pub const TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -130,12 +133,18 @@ impl Service {
 
     fn try_respond(&self, req: &Request) -> Result<Reply, HttpError> {
         let route = protocol::route(req.method, req.url)?;
-        // Browsers send no credentials on a preflight.
-        if route != Route::Preflight {
+        // Browsers send no credentials on a preflight; the demo page holds no
+        // data (its requests carry the key the user types).
+        if route != Route::Preflight && route != Route::Demo {
             self.authorize(req)?;
         }
         match route {
             Route::Preflight => Ok(self.preflight(req)),
+            Route::Demo => Ok(Reply {
+                status: 200,
+                headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                body: serde_json::Value::String(DEMO_PAGE.into()),
+            }),
             Route::IssueToken => Ok(Reply::json(
                 200,
                 serde_json::Value::String(self.issue_token()),
@@ -602,7 +611,12 @@ impl Server {
         let body = match &reply.body {
             serde_json::Value::Null => Vec::new(),
             serde_json::Value::String(text) => {
-                headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+                if !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
+                {
+                    headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+                }
                 text.clone().into_bytes()
             }
             json => {

@@ -54,7 +54,8 @@ pub struct Reply {
     /// Header fields beside `Content-Type` (CORS, `Allow`).
     pub headers: Vec<(String, String)>,
     /// The body: JSON, `Null` for none (as in a 204), or a JSON string,
-    /// which is sent as plain text (an issued token).
+    /// sent as is (plain text unless `headers` name a `Content-Type`: an
+    /// issued token, the demo page).
     pub body: Value,
 }
 
@@ -112,6 +113,9 @@ pub enum Route {
     /// `POST /sts/v1.0/issueToken`: an access token for `Authorization: Bearer`,
     /// as the service's token endpoint gives one for a key.
     IssueToken,
+    /// `GET /demo`: a page to try a reading from a browser (record or choose a
+    /// file, see the scores), which posts to the recognition path.
+    Demo,
 }
 
 /// The route of a request, or 404 / 405.
@@ -124,6 +128,7 @@ pub enum Route {
 /// assert_eq!(route("OPTIONS", url), Ok(Route::Preflight));
 /// assert_eq!(route("POST", "/v2/elsewhere").unwrap_err().status, 404);
 /// assert_eq!(route("POST", "/sts/v1.0/issueToken"), Ok(Route::IssueToken));
+/// assert_eq!(route("GET", "/demo"), Ok(Route::Demo));
 /// ```
 pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
     let path = url.split(['?', '#']).next().unwrap_or("");
@@ -131,6 +136,8 @@ pub fn route(method: &str, url: &str) -> Result<Route, HttpError> {
         ("GET", Route::Status)
     } else if path.eq_ignore_ascii_case(TOKEN_PATH) {
         ("POST", Route::IssueToken)
+    } else if path == "/demo" {
+        ("GET", Route::Demo)
     } else if path
         .strip_prefix(PATH_PREFIX)
         .and_then(|rest| rest.strip_suffix(PATH_SUFFIX))

@@ -888,3 +888,87 @@ fn idle_and_stalled_connections_are_closed() {
         }
     );
 }
+
+/// `GET /demo`: a self-contained page (nothing fetched from elsewhere, no key needed for the
+/// page itself) whose script is valid JavaScript and whose request header is what the
+/// server reads: its own `header()` function, run in node, encodes a config the server accepts.
+#[test]
+fn demo_page_is_served_and_speaks_the_protocol() {
+    let addr = start(ServiceOptions {
+        api_key: Some("k".into()),
+        ..ServiceOptions::default()
+    });
+    let page = send(
+        addr,
+        "GET /demo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        b"",
+    );
+    assert_eq!(page.status, 200);
+    assert!(page
+        .head
+        .to_ascii_lowercase()
+        .contains("content-type: text/html"));
+    let html = {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /demo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw.split_once("\r\n\r\n").unwrap().1.to_string()
+    };
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "self-contained"
+    );
+    assert!(html.contains(
+        "\"/speech/recognition/conversation/cognitiveservices/v1?language=en-US&format=detailed\""
+    ));
+    let script = html
+        .split_once("<script>")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .unwrap()
+        .0;
+    let dir = tmpdir("server-demo");
+    let js = dir.join("demo.js");
+    std::fs::write(&js, script).unwrap();
+    let check = std::process::Command::new("node")
+        .arg("--check")
+        .arg(&js)
+        .output()
+        .expect("node (run scripts/setup.sh)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // The page's own header() on a config with non-ASCII text, then a request with it.
+    let start_at = script.find("function header(").unwrap();
+    let end_at = start_at + script[start_at..].find("\n}\n").unwrap() + 2;
+    let program = format!(
+        "{}\nprocess.stdout.write(header({{ReferenceText: \"Good morning, café?\", GradingSystem: \"HundredMark\"}}));",
+        &script[start_at..end_at]
+    );
+    let out = std::process::Command::new("node")
+        .args(["-e", &program])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let encoded = String::from_utf8(out.stdout).unwrap();
+    let (_, wav) = good_morning();
+    let r = post(
+        addr,
+        "?language=en-US&format=detailed",
+        &[
+            format!("Pronunciation-Assessment: {encoded}"),
+            WAV_TYPE.into(),
+            "Ocp-Apim-Subscription-Key: k".into(),
+        ],
+        wav,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["DisplayText"], "Good morning, café?");
+}
