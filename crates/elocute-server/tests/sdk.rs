@@ -713,6 +713,65 @@ fn sdk_timeout_properties_reach_the_server() {
     }
 }
 
+/// `tests/sdk-js/hold.mjs`: one recognizer of the sample (16 kHz, the push stream's format),
+/// kept open between two recognitions.
+struct HeldApp {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl HeldApp {
+    fn start(addr: SocketAddr) -> Self {
+        assert!(
+            repo()
+                .join("tests/sdk-js/node_modules/microsoft-cognitiveservices-speech-sdk")
+                .is_dir(),
+            "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
+        );
+        let wav = repo().join("samples/good_morning.wav");
+        let mut child = Command::new("node")
+            .current_dir(repo())
+            .arg("tests/sdk-js/hold.mjs")
+            .args([
+                &format!("ws://{addr}{INTERACTIVE}"),
+                wav.to_str().unwrap(),
+                "Good morning. How are you today?",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("node (run scripts/setup.sh)");
+        let stdout = child.stdout.take().unwrap();
+        use std::io::BufRead;
+        HeldApp {
+            child,
+            lines: std::io::BufReader::new(stdout).lines(),
+        }
+    }
+
+    fn next(&mut self) -> Value {
+        let line = self.lines.next().expect("hold.mjs printed a line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    /// The first recognition's result, which must be an assessment.
+    fn first(&mut self) -> Value {
+        let first = self.next();
+        assert_eq!(first["reason"], "RecognizedSpeech", "{first}");
+        first
+    }
+
+    /// The second recognition on the same recognizer, then the app's exit.
+    fn again(mut self) -> Value {
+        use std::io::Write;
+        writeln!(self.child.stdin.as_mut().unwrap(), "again").unwrap();
+        let second = self.next();
+        assert!(self.child.wait().unwrap().success());
+        assert_eq!(second["reason"], "RecognizedSpeech", "{second}");
+        second
+    }
+}
+
 /// An app keeps its recognizer, and so its websocket, open between recognitions (for a lesson,
 /// say): that must not hold one of the server's workers. With one worker, a REST request is
 /// answered while the SDK connection idles, and the app's next recognition on the same connection
@@ -720,36 +779,12 @@ fn sdk_timeout_properties_reach_the_server() {
 #[test]
 fn an_open_sdk_connection_holds_no_worker() {
     use base64::Engine as _;
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let addr = common::start_workers(ServiceOptions::default(), 1);
-    // 16 kHz 16-bit mono: the push stream's format.
     let wav = repo().join("samples/good_morning.wav");
     let text = "Good morning. How are you today?";
-    assert!(
-        repo()
-            .join("tests/sdk-js/node_modules/microsoft-cognitiveservices-speech-sdk")
-            .is_dir(),
-        "the Speech SDK for JavaScript is not installed in tests/sdk-js: run scripts/setup.sh"
-    );
-    let mut app = Command::new("node")
-        .current_dir(repo())
-        .arg("tests/sdk-js/hold.mjs")
-        .args([
-            &format!("ws://{addr}{INTERACTIVE}"),
-            wav.to_str().unwrap(),
-            text,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("node (run scripts/setup.sh)");
-    let mut lines = BufReader::new(app.stdout.take().unwrap()).lines();
-    let mut next = || -> Value {
-        let line = lines.next().expect("hold.mjs printed a line").unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
-    };
-    let first = next();
-    assert_eq!(first["reason"], "RecognizedSpeech", "{first}");
+    let mut app = HeldApp::start(addr);
+    let first = app.first();
 
     let body = std::fs::read(&wav).unwrap();
     let settings = base64::engine::general_purpose::STANDARD.encode(format!(
@@ -775,10 +810,7 @@ fn an_open_sdk_connection_holds_no_worker() {
     let rest: Value = serde_json::from_str(json).unwrap();
     let rest_accuracy = rest["NBest"][0]["AccuracyScore"].as_f64().unwrap();
 
-    writeln!(app.stdin.as_mut().unwrap(), "again").unwrap();
-    let second = next();
-    assert!(app.wait().unwrap().success());
-    assert_eq!(second["reason"], "RecognizedSpeech", "{second}");
+    let second = app.again();
     let (a1, a2) = (
         first["accuracy"].as_f64().unwrap(),
         second["accuracy"].as_f64().unwrap(),
@@ -963,38 +995,16 @@ fn continuous_live_audio_gets_interim_results() {
 /// SDK opens a new one at its next recognition, so the app does not notice.
 #[test]
 fn an_idle_connection_closed_by_the_server_is_reopened_by_the_sdk() {
-    use std::io::{BufRead, BufReader, Write};
     let (server, _running) = common::start_server(
         ServiceOptions::default(),
         1,
         Some(std::time::Duration::from_secs(1)),
     );
-    let wav = repo().join("samples/good_morning.wav");
-    let mut app = Command::new("node")
-        .current_dir(repo())
-        .arg("tests/sdk-js/hold.mjs")
-        .args([
-            &format!("ws://{}{INTERACTIVE}", server.local_addr()),
-            wav.to_str().unwrap(),
-            "Good morning. How are you today?",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("node (run scripts/setup.sh)");
-    let mut lines = BufReader::new(app.stdout.take().unwrap()).lines();
-    let mut next = || -> Value {
-        let line = lines.next().expect("hold.mjs printed a line").unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
-    };
-    let first = next();
-    assert_eq!(first["reason"], "RecognizedSpeech", "{first}");
+    let mut app = HeldApp::start(server.local_addr());
+    let first = app.first();
     // Idle for three times the timeout: the server has closed the connection.
     std::thread::sleep(std::time::Duration::from_secs(3));
-    writeln!(app.stdin.as_mut().unwrap(), "again").unwrap();
-    let second = next();
-    assert!(app.wait().unwrap().success());
-    assert_eq!(second["reason"], "RecognizedSpeech", "{second}");
+    let second = app.again();
     let (a1, a2) = (
         first["accuracy"].as_f64().unwrap(),
         second["accuracy"].as_f64().unwrap(),

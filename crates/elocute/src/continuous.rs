@@ -286,23 +286,7 @@ impl ContinuousSession<'_> {
         let audio = self.samples(start, end);
         let assessor = self.assessor;
         let frames = assessor.model.frame_scores(&audio)?;
-        let n_frames = frames.state_scores.nrows();
-        let spp = assessor.topology.states_per_phone.max(1);
-        let mut budget = 0;
-        let mut upto = self.next_word;
-        while upto < self.reference.words.len()
-            && budget + self.reference.ids[upto].len() * spp <= n_frames
-        {
-            budget += self.reference.ids[upto].len() * spp;
-            upto += 1;
-        }
-        let upto = (upto + LOOKAHEAD_WORDS).min(self.reference.words.len());
-        let topo = elocute_align::Topology {
-            skip_penalty: Some(SKIP_PENALTY),
-            ..assessor.topology_with(true)
-        };
-        let window = &self.reference.ids[self.next_word..upto];
-        let found = match elocute_align::align_prefix(frames.state_scores.view(), window, &topo) {
+        let found = match self.align_unread(&frames.state_scores) {
             Ok(al) => al,
             Err(Error::Alignment(_)) => return Ok(None),
             Err(e) => return Err(e),
@@ -501,24 +485,7 @@ impl ContinuousSession<'_> {
             Some((next_start, _)) => (end.min(next_start) + next_start) / 2 - start,
             None => frames.state_scores.nrows(),
         };
-        let n_frames = decision.state_scores.nrows();
-        // The words not yet read that could fit in this audio, and a few more for skips.
-        let spp = assessor.topology.states_per_phone.max(1);
-        let mut budget = 0;
-        let mut upto = self.next_word;
-        while upto < self.reference.words.len()
-            && budget + self.reference.ids[upto].len() * spp <= n_frames
-        {
-            budget += self.reference.ids[upto].len() * spp;
-            upto += 1;
-        }
-        let upto = (upto + LOOKAHEAD_WORDS).min(self.reference.words.len());
-        let window = &self.reference.ids[self.next_word..upto];
-        let topo = elocute_align::Topology {
-            skip_penalty: Some(SKIP_PENALTY),
-            ..assessor.topology_with(true)
-        };
-        let found = match elocute_align::align_prefix(decision.state_scores.view(), window, &topo) {
+        let found = match self.align_unread(&decision.state_scores) {
             Ok(al) => al,
             // Too little audio for even one phone: nothing was read here.
             Err(Error::Alignment(_)) => return Ok(None),
@@ -581,6 +548,30 @@ impl ContinuousSession<'_> {
             .push((std::mem::take(&mut twin.nbest[0].words), summary));
         self.segments.push(result.clone());
         Ok(Some(result))
+    }
+
+    /// Align audio (its frame scores) to the reference words not yet read
+    /// with a free end: the words that could fit in it, and a few more for
+    /// skips, which may be jumped over for [`SKIP_PENALTY`].
+    fn align_unread(&self, scores: &ndarray::Array2<f32>) -> Result<elocute_align::Alignment> {
+        let assessor = self.assessor;
+        let n_frames = scores.nrows();
+        let spp = assessor.topology.states_per_phone.max(1);
+        let mut budget = 0;
+        let mut upto = self.next_word;
+        while upto < self.reference.words.len()
+            && budget + self.reference.ids[upto].len() * spp <= n_frames
+        {
+            budget += self.reference.ids[upto].len() * spp;
+            upto += 1;
+        }
+        let upto = (upto + LOOKAHEAD_WORDS).min(self.reference.words.len());
+        let window = &self.reference.ids[self.next_word..upto];
+        let topo = elocute_align::Topology {
+            skip_penalty: Some(SKIP_PENALTY),
+            ..assessor.topology_with(true)
+        };
+        elocute_align::align_prefix(scores.view(), window, &topo)
     }
 
     /// The whole reading: every segment, and the summary over their words.
