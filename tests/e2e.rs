@@ -287,8 +287,9 @@ fn bad_inputs_are_typed_errors() {
     assert_eq!(r.nbest[0].words.len(), 2);
     let e = a.assess_file(&wav, &hundred(" ?! ")).unwrap_err();
     assert!(matches!(e, Error::EmptyReference), "{e}");
-    // Far more text than a half-second clip can hold.
-    let short = vec![0.01f32; 8_000];
+    // Far more text than a half-second clip can hold (an audible one: a silent clip is a
+    // silent recording, however short).
+    let short: Vec<f32> = (0..8_000).map(|i| 0.3 * (i as f32 * 0.17).sin()).collect();
     let long_text = "the quick brown fox jumps over the lazy dog ".repeat(10);
     let e = a
         .assess_with_config(&short, 16_000, &hundred(&long_text))
