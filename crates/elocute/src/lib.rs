@@ -447,23 +447,23 @@ impl Assessor {
         let topo = self.topology_with(config.enable_miscue);
         let levels = elocute_audio::frame_levels_db(audio);
         let audible = audible(&levels);
-        let alignment = match elocute_align::align(frames.state_scores.view(), &reference.ids, &topo)
-        {
-            Ok(alignment) => alignment,
-            // Too little audio for the text, but silent: a silent recording (the report
-            // says so, every word omitted), as a longer silence is, not an error.
-            Err(Error::Alignment(m))
-                if audible.iter().filter(|&&a| a).count() < MIN_SPEECH_FRAMES =>
-            {
-                elocute_align::align(
-                    frames.state_scores.view(),
-                    &reference.ids,
-                    &self.topology_with(true),
-                )
-                .map_err(|_| Error::Alignment(m))?
-            }
-            Err(e) => return Err(e),
-        };
+        let alignment =
+            match elocute_align::align(frames.state_scores.view(), &reference.ids, &topo) {
+                Ok(alignment) => alignment,
+                // Too little audio for the text, but silent: a silent recording (the report
+                // says so, every word omitted), as a longer silence is, not an error.
+                Err(Error::Alignment(m))
+                    if audible.iter().filter(|&&a| a).count() < MIN_SPEECH_FRAMES =>
+                {
+                    elocute_align::align(
+                        frames.state_scores.view(),
+                        &reference.ids,
+                        &self.topology_with(true),
+                    )
+                    .map_err(|_| Error::Alignment(m))?
+                }
+                Err(e) => return Err(e),
+            };
         let scores = elocute_score::score(
             &alignment,
             frames.phone_logpost.view(),
