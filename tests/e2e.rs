@@ -288,11 +288,18 @@ fn bad_inputs_are_typed_errors() {
     let e = a.assess_file(&wav, &hundred(" ?! ")).unwrap_err();
     assert!(matches!(e, Error::EmptyReference), "{e}");
     // Far more text than a half-second clip can hold (an audible one: a silent clip is a
-    // silent recording, however short).
-    let short: Vec<f32> = (0..8_000).map(|i| 0.3 * (i as f32 * 0.17).sin()).collect();
+    // silent recording, however short): assessed as far as it goes, the rest at 0...
+    let tone = |n: usize| -> Vec<f32> { (0..n).map(|i| 0.3 * (i as f32 * 0.17).sin()).collect() };
     let long_text = "the quick brown fox jumps over the lazy dog ".repeat(10);
+    let r = a
+        .assess_with_config(&tone(8_000), 16_000, &hundred(&long_text))
+        .unwrap();
+    let pa = &r.nbest[0].pronunciation_assessment;
+    assert!(pa.completeness_score.unwrap() < 10.0, "{pa:?}");
+    assert_eq!(r.nbest[0].words.len(), 90);
+    // ...and a clip too short for even the first word is an alignment error.
     let e = a
-        .assess_with_config(&short, 16_000, &hundred(&long_text))
+        .assess_with_config(&tone(1_600), 16_000, &hundred("strengths of the text"))
         .unwrap_err();
     assert!(matches!(e, Error::Alignment(_)), "{e}");
     assert!(PronunciationAssessmentConfig::from_json(r#"{"GradingSystem": 5}"#).is_err());
@@ -1249,4 +1256,52 @@ fn a_reading_that_stops_early_omits_the_rest_with_miscue() {
     }
     let completeness = r.nbest[0].pronunciation_assessment.completeness_score;
     assert!(completeness.unwrap() < 50.0, "{completeness:?}");
+}
+
+#[test]
+fn a_reading_that_stops_early_scores_what_was_read_without_miscue() {
+    // As above with EnableMiscue off: the words not reached score 0 as mispronounced (the
+    // service never reports omissions then), and the words said keep their own scores
+    // instead of sharing their frames with the unread sentence.
+    let dir = tmpdir("early-stop-no-miscue");
+    let first = "Good morning, how are you today?";
+    let text = format!("{first} I would like a cup of coffee, please.");
+    let said = speak(&dir, "first", first, 150);
+    let r = assessor().assess_file(&said, &hundred(&text)).unwrap();
+    let words = &r.nbest[0].words;
+    let n = first.split_whitespace().count();
+    for w in &words[n..] {
+        let pa = &w.pronunciation_assessment;
+        assert_eq!(
+            (pa.error_type.as_str(), pa.accuracy_score),
+            ("Mispronunciation", 0.0),
+            "{}",
+            w.word
+        );
+        assert_eq!(w.duration, 0, "{}", w.word);
+    }
+    let own = assessor().assess_file(&said, &hundred(first)).unwrap();
+    for (a, b) in words[..n].iter().zip(&own.nbest[0].words) {
+        assert_eq!(a.pronunciation_assessment.error_type, "None", "{words:?}");
+        let (x, y) = (
+            a.pronunciation_assessment.accuracy_score,
+            b.pronunciation_assessment.accuracy_score,
+        );
+        assert!((x - y).abs() <= 10.0, "{}: {x} vs {y}", a.word);
+    }
+    let completeness = r.nbest[0].pronunciation_assessment.completeness_score;
+    assert!(completeness.unwrap() < 50.0, "{completeness:?}");
+    // A clip that cannot hold the whole text is assessed as far as it goes, not refused.
+    let hello = speak(&dir, "hello", "good morning", 150);
+    let r = assessor().assess_file(&hello, &hundred(&text)).unwrap();
+    let words = &r.nbest[0].words;
+    assert!(
+        words[..2]
+            .iter()
+            .all(|w| w.pronunciation_assessment.accuracy_score > 60.0),
+        "{words:?}"
+    );
+    assert!(words[2..]
+        .iter()
+        .all(|w| w.pronunciation_assessment.accuracy_score == 0.0));
 }

@@ -253,8 +253,10 @@ fn align_impl(
         }
         segs.push(sil(&segs));
     }
-    let min_frames = match (topo.omission_penalty, free_end) {
-        (None, false) => words.iter().map(Vec::len).sum::<usize>() * spp,
+    let min_frames = match (topo.omission_penalty, free_end, topo.skip_penalty) {
+        (None, false, None) => words.iter().map(Vec::len).sum::<usize>() * spp,
+        // A reading that may stop early needs room for its first word only.
+        (None, false, Some(_)) => words.first().map_or(0, Vec::len) * spp,
         _ => spp,
     };
     if frames < min_frames {
@@ -466,6 +468,15 @@ fn align_impl(
             ends.push((sil_seg[k] * spp + spp - 1, 0.0));
             ends.push((sil_seg[k + 1] * spp - 1, 0.0));
         }
+    } else if let (None, Some(stop), true) =
+        (topo.omission_penalty, topo.skip_penalty, words.len() >= 2)
+    {
+        // Without omissions, a reading may still stop early: after any word
+        // but the last, in the pause after it or at its end, for one penalty.
+        for &sil in &sil_seg[1..words.len()] {
+            ends.push((sil * spp + spp - 1, stop));
+            ends.push((sil * spp - 1, stop));
+        }
     } else if let (Some(pen), true) = (topo.omission_penalty, words.len() >= 2) {
         // The last word omitted, without a final silence: end in the word before it.
         ends.push((sil_seg[words.len() - 1] * spp - 1, pen));
@@ -534,8 +545,9 @@ fn align_impl(
             ),
         }
     }
-    // Omitted words get zero-length phones where they would have been, in reference order.
-    if topo.omission_penalty.is_some() || free_end {
+    // Omitted (or not reached) words get zero-length phones where they would have been, in
+    // reference order.
+    if topo.omission_penalty.is_some() || topo.skip_penalty.is_some() || free_end {
         let mut said = vec![false; words.len()];
         for p in &out {
             if let Some(w) = segs[p.index].word {
@@ -831,6 +843,40 @@ mod tests {
         let each = align(scores(&truth, 4).view(), &words, &omissions).unwrap();
         assert!(al.score > each.score, "{} against {}", al.score, each.score);
         // A reading that reached the end does not stop early.
+        let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
+        let al = align(scores(&whole, 4).view(), &words, &stop).unwrap();
+        assert!(al.words.iter().all(|w| w.end > w.start), "{:?}", al.words);
+    }
+
+    #[test]
+    fn without_omissions_a_reading_may_still_stop_early() {
+        // Words 1 2 3 2 1; the reader said "1 2" and stopped.
+        let truth = [0, 1, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0];
+        let words: Vec<Vec<usize>> = [1, 2, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        let forced = Topology::uniform(4, 1, 0);
+        let stop = Topology {
+            skip_penalty: Some(-4.0),
+            ..forced.clone()
+        };
+        let al = align(scores(&truth, 4).view(), &words, &stop).unwrap();
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
+        assert_eq!(al.words[1], WordSeg { start: 5, end: 8 });
+        assert!(
+            al.words[2..].iter().all(|w| w.start == w.end),
+            "{:?}",
+            al.words
+        );
+        // Forced, the three unread words are squeezed into the silence.
+        let squeezed = align(scores(&truth, 4).view(), &words, &forced).unwrap();
+        assert!(squeezed.words.iter().all(|w| w.end > w.start));
+        assert!(al.score > squeezed.score);
+        // Audio too short for the whole text still holds its first word.
+        let short = [1, 1, 1];
+        assert!(align(scores(&short, 4).view(), &words, &forced).is_err());
+        let al = align(scores(&short, 4).view(), &words, &stop).unwrap();
+        assert!(al.words[0].end > al.words[0].start);
+        assert!(al.words[1..].iter().all(|w| w.start == w.end));
+        // A complete reading does not stop early.
         let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
         let al = align(scores(&whole, 4).view(), &words, &stop).unwrap();
         assert!(al.words.iter().all(|w| w.end > w.start), "{:?}", al.words);

@@ -48,8 +48,12 @@ const MIN_SPEECH_FRAMES: usize = 10;
 /// omits a word only when forcing it into the audio costs more than this.
 const OMISSION_PENALTY: f32 = -40.0;
 /// Log score of a reading that stops before the end of the text, however
-/// many words are left unread (with `EnableMiscue`): twice an omission, so
-/// that a last word or two said badly are not taken for a stop.
+/// many words are left unread: twice an omission, so that a last word or two
+/// said badly are not taken for a stop. With `EnableMiscue` off too: the words
+/// not reached then score 0 (`Mispronunciation`) instead of being squeezed
+/// into the last frames, where they also pulled down the last words said;
+/// every speechocean762 train reading (all complete) is assessed byte for
+/// byte as without it.
 const EARLY_STOP_PENALTY: f32 = -80.0;
 
 /// Longest piece of an utterance the learned scorer sees at once (phones).
@@ -418,11 +422,12 @@ impl Assessor {
         self.measure_reference(audio, &frames, reference, config)
     }
 
-    /// The aligner's topology, with omissions and the insertion filler when `miscue`.
+    /// The aligner's topology: the reading may stop early; omissions and the
+    /// insertion filler when `miscue`.
     fn topology_with(&self, miscue: bool) -> Topology {
         Topology {
             omission_penalty: miscue.then_some(OMISSION_PENALTY),
-            skip_penalty: miscue.then_some(EARLY_STOP_PENALTY),
+            skip_penalty: Some(EARLY_STOP_PENALTY),
             insertion: miscue.then(|| elocute_align::Insertion {
                 penalty: self
                     .model
