@@ -247,17 +247,17 @@ pub enum SdkReply {
     Close(u16, String),
 }
 
-/// When an interactive utterance sends interim results (`speech.hypothesis`,
-/// the SDK's `recognizing` events): the reference words read so far.
+/// When a turn sends interim results (`speech.hypothesis`, the SDK's
+/// `recognizing` events): the reference words read so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Hypotheses {
     /// Never.
     Off,
     /// While the audio arrives about as fast as it is spoken (a microphone):
-    /// every second of audio, or every tenth of the utterance so far once it
-    /// is longer than 10 s. Audio sent much faster than real time (a file)
-    /// gets none, since each costs an assessment of the audio so far and
-    /// would only delay the final result.
+    /// every second of audio (interactively, every tenth of the utterance so
+    /// far once it is longer than 10 s). Audio sent much faster than real
+    /// time (a file) gets none, since each costs an assessment or alignment
+    /// of the audio so far and would only delay the final result.
     #[default]
     Live,
     /// At the same steps however fast the audio comes (for tests).
