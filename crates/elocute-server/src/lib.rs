@@ -524,7 +524,7 @@ impl Server {
                 Ok(None) => return,
                 Err(e) => {
                     let reply = self.service.with_cors(e.reply());
-                    let _ = self.send(&mut conn.stream, &reply, false);
+                    let _ = send(&mut conn.stream, &reply, false);
                     return;
                 }
             };
@@ -561,7 +561,7 @@ impl Server {
                     }
                     Err(e) => {
                         let reply = self.service.with_cors(e.reply());
-                        let _ = self.send(&mut conn.stream, &reply, false);
+                        let _ = send(&mut conn.stream, &reply, false);
                         self.log(&head.method, &path, reply.status, start);
                         return;
                     }
@@ -596,7 +596,7 @@ impl Server {
                 // The rest of the body is unread: the connection cannot carry on.
                 Err(e) => (self.service.with_cors(e.reply()), false),
             };
-            let sent = self.send(&mut conn.stream, &reply, keep);
+            let sent = send(&mut conn.stream, &reply, keep);
             self.log(&head.method, &path, reply.status, start);
             if sent.is_err() || !keep {
                 let _ = conn.stream.shutdown(std::net::Shutdown::Write);
@@ -604,30 +604,6 @@ impl Server {
                 return;
             }
         }
-    }
-
-    fn send(&self, out: &mut TcpStream, reply: &Reply, keep: bool) -> std::io::Result<()> {
-        let mut headers = reply.headers.clone();
-        let body = match &reply.body {
-            serde_json::Value::Null => Vec::new(),
-            serde_json::Value::String(text) => {
-                if !headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
-                {
-                    headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
-                }
-                text.clone().into_bytes()
-            }
-            json => {
-                headers.push((
-                    "Content-Type".into(),
-                    "application/json; charset=utf-8".into(),
-                ));
-                serde_json::to_vec(json).unwrap_or_else(|_| b"{}".to_vec())
-            }
-        };
-        http::write_response(out, reply.status, &headers, &body, keep)
     }
 
     fn log(&self, method: &str, path: &str, status: u16, start: Instant) {
@@ -648,12 +624,33 @@ fn refuse_busy(mut stream: TcpStream) {
         code: "ServiceUnavailable",
         message: format!("{MAX_CONNECTIONS} connections are open already"),
     };
-    let body = serde_json::to_vec(&e.reply().body).unwrap_or_default();
-    let headers = [(
-        "Content-Type".to_string(),
-        "application/json; charset=utf-8".to_string(),
-    )];
-    let _ = http::write_response(&mut stream, 503, &headers, &body, false);
+    let _ = send(&mut stream, &e.reply(), false);
+}
+
+/// Write `reply`: its JSON, or its string as is (plain text unless it names
+/// a `Content-Type`), or nothing.
+fn send(out: &mut TcpStream, reply: &Reply, keep: bool) -> std::io::Result<()> {
+    let mut headers = reply.headers.clone();
+    let body = match &reply.body {
+        serde_json::Value::Null => Vec::new(),
+        serde_json::Value::String(text) => {
+            if !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
+            {
+                headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+            }
+            text.clone().into_bytes()
+        }
+        json => {
+            headers.push((
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            ));
+            serde_json::to_vec(json).unwrap_or_else(|_| b"{}".to_vec())
+        }
+    };
+    http::write_response(out, reply.status, &headers, &body, keep)
 }
 
 impl Server {
