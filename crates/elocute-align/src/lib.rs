@@ -818,11 +818,38 @@ mod tests {
         assert!(al.score > full.score, "{} against {}", al.score, full.score);
     }
 
+    /// Words 1 2 3 2 1, of which the reader said "1 2" and stopped.
+    fn stopped_reading() -> ([usize; 14], Vec<Vec<usize>>) {
+        let truth = [0, 1, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0];
+        let words = [1, 2, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        (truth, words)
+    }
+
+    /// `stopped_reading` aligned with `topo`: two words said, the rest empty.
+    fn assert_stops_after_two(topo: &Topology) -> Alignment {
+        let (truth, words) = stopped_reading();
+        let al = align(scores(&truth, 4).view(), &words, topo).unwrap();
+        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
+        assert_eq!(al.words[1], WordSeg { start: 5, end: 8 });
+        assert!(
+            al.words[2..].iter().all(|w| w.start == w.end),
+            "{:?}",
+            al.words
+        );
+        // A reading that reached the end does not stop early.
+        let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
+        let full = align(scores(&whole, 4).view(), &words, topo).unwrap();
+        assert!(
+            full.words.iter().all(|w| w.end > w.start),
+            "{:?}",
+            full.words
+        );
+        al
+    }
+
     #[test]
     fn full_alignment_stops_early_for_one_penalty() {
-        // Words 1 2 3 2 1; the reader said "1 2" and stopped.
-        let truth = [0, 1, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0];
-        let words: Vec<Vec<usize>> = [1, 2, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        let (truth, words) = stopped_reading();
         let omissions = Topology {
             omission_penalty: Some(-3.0),
             ..Topology::uniform(4, 1, 0)
@@ -831,41 +858,21 @@ mod tests {
             skip_penalty: Some(-4.0),
             ..omissions.clone()
         };
-        let al = align(scores(&truth, 4).view(), &words, &stop).unwrap();
-        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
-        assert_eq!(al.words[1], WordSeg { start: 5, end: 8 });
-        assert!(
-            al.words[2..].iter().all(|w| w.start == w.end),
-            "{:?}",
-            al.words
-        );
+        let al = assert_stops_after_two(&stop);
         // Word by word the three unread words cost more than the one stop.
         let each = align(scores(&truth, 4).view(), &words, &omissions).unwrap();
         assert!(al.score > each.score, "{} against {}", al.score, each.score);
-        // A reading that reached the end does not stop early.
-        let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
-        let al = align(scores(&whole, 4).view(), &words, &stop).unwrap();
-        assert!(al.words.iter().all(|w| w.end > w.start), "{:?}", al.words);
     }
 
     #[test]
     fn without_omissions_a_reading_may_still_stop_early() {
-        // Words 1 2 3 2 1; the reader said "1 2" and stopped.
-        let truth = [0, 1, 1, 1, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0];
-        let words: Vec<Vec<usize>> = [1, 2, 3, 2, 1].iter().map(|&p| vec![p]).collect();
+        let (truth, words) = stopped_reading();
         let forced = Topology::uniform(4, 1, 0);
         let stop = Topology {
             skip_penalty: Some(-4.0),
             ..forced.clone()
         };
-        let al = align(scores(&truth, 4).view(), &words, &stop).unwrap();
-        assert_eq!(al.words[0], WordSeg { start: 1, end: 4 });
-        assert_eq!(al.words[1], WordSeg { start: 5, end: 8 });
-        assert!(
-            al.words[2..].iter().all(|w| w.start == w.end),
-            "{:?}",
-            al.words
-        );
+        let al = assert_stops_after_two(&stop);
         // Forced, the three unread words are squeezed into the silence.
         let squeezed = align(scores(&truth, 4).view(), &words, &forced).unwrap();
         assert!(squeezed.words.iter().all(|w| w.end > w.start));
@@ -876,10 +883,6 @@ mod tests {
         let al = align(scores(&short, 4).view(), &words, &stop).unwrap();
         assert!(al.words[0].end > al.words[0].start);
         assert!(al.words[1..].iter().all(|w| w.start == w.end));
-        // A complete reading does not stop early.
-        let whole = [0, 1, 1, 0, 2, 2, 0, 3, 3, 0, 2, 2, 0, 1, 1, 0];
-        let al = align(scores(&whole, 4).view(), &words, &stop).unwrap();
-        assert!(al.words.iter().all(|w| w.end > w.start), "{:?}", al.words);
     }
 
     #[test]
