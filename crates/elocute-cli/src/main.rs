@@ -45,6 +45,11 @@ enum Command {
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
+        /// With --continuous --audio -: every second of audio, a line
+        /// {"Hypothesis": {"Text", "Offset", "Duration"}} with the reference words heard since the
+        /// last segment line, when they changed (the SDK's recognizing events).
+        #[arg(long, requires = "continuous")]
+        interim: bool,
     },
     /// Assess every line of a manifest (`id<TAB>audio path<TAB>reference text`) into JSON Lines.
     /// Output lines are `{"id":…,"result":{…}}` or `{"id":…,"error":"…"}`.
@@ -272,7 +277,8 @@ fn main() -> ExitCode {
             text,
             common,
             pretty,
-        } => assess(&audio, text, &common, pretty),
+            interim,
+        } => assess(&audio, text, &common, pretty, interim),
         Command::Batch(args) => batch(&args.manifest, run_item, args.summary.as_deref()),
         Command::Features(args) if args.common.continuous => Err(Error::Config(
             "--continuous applies to assess and batch, not features".into(),
@@ -294,7 +300,13 @@ fn assess(
     text: Option<String>,
     common: &Common,
     pretty: bool,
+    interim: bool,
 ) -> Result<ExitCode, Error> {
+    if interim && audio != Path::new("-") {
+        return Err(Error::Config(
+            "--interim applies to live audio (--audio -); a file's result comes at once".into(),
+        ));
+    }
     let mut config = common.config()?;
     if let Some(t) = text {
         config.reference_text = t;
@@ -307,7 +319,7 @@ fn assess(
     let assessor = common.assessor()?;
     let value = if audio == Path::new("-") {
         if common.continuous {
-            return stream_continuous(&assessor, &config, common);
+            return stream_continuous(&assessor, &config, common, interim);
         }
         let bytes = read_stdin()?;
         common
@@ -366,6 +378,7 @@ fn stream_continuous(
     assessor: &Assessor,
     config: &PronunciationAssessmentConfig,
     common: &Common,
+    interim: bool,
 ) -> Result<ExitCode, Error> {
     let mut session = assessor.continuous(config, common.continuous_options())?;
     let mut printed = 0;
@@ -398,6 +411,9 @@ fn stream_continuous(
             (1, elocute::SAMPLE_RATE)
         };
         let mut resampler = elocute_audio::StreamResampler::new(rate).map_err(at_stdin)?;
+        // --interim: audio taken in, and at the last hypothesis.
+        let (mut heard, mut hypothesis_at) = (0usize, 0usize);
+        let (mut last_text, mut last_printed) = (String::new(), 0usize);
         // About 100 ms at a time; a sample frame split between reads waits for its rest.
         let frame = 2 * channels;
         let mut buf = vec![0u8; (rate as usize / 10).max(1) * frame];
@@ -418,6 +434,22 @@ fn stream_continuous(
             pending.drain(..whole);
             let audio = resampler.push(&mono).map_err(at_stdin)?;
             print(&session.push(&audio)?, &mut printed)?;
+            heard += audio.len();
+            if interim && heard >= hypothesis_at + elocute::SAMPLE_RATE as usize {
+                hypothesis_at = heard;
+                if let Some(h) = session.hypothesis()? {
+                    // Only when the text changed, or a segment line came since.
+                    if (h.text.as_str(), printed) != (last_text.as_str(), last_printed) {
+                        print_line(
+                            &serde_json::json!({"Hypothesis": {
+                                "Text": h.text, "Offset": h.offset, "Duration": h.duration}})
+                            .to_string(),
+                        )?;
+                        last_text = h.text;
+                        last_printed = printed;
+                    }
+                }
+            }
         }
         let tail = resampler.finish().map_err(at_stdin)?;
         print(&session.push(&tail)?, &mut printed)?;

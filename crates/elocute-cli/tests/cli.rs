@@ -454,3 +454,58 @@ fn audio_from_standard_input_streams_in_continuous_mode() {
         "{from_file}"
     );
 }
+
+/// `--interim`: hypothesis lines (the words heard so far) among the segment lines of a live
+/// continuous reading; the other lines are what the reading prints without it.
+#[test]
+fn interim_lines_follow_a_live_reading() {
+    let dir = tmpdir("cli-interim");
+    let (long, _) = two_sentence_reading(&dir);
+    let text = &TWO_SENTENCES.join(" ");
+    let wav = std::fs::read(&long).unwrap();
+    let lines = |o: &Output| -> Vec<serde_json::Value> {
+        assert!(o.status.success(), "{}", stderr(o));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let args = ["assess", "--continuous", "--audio", "-", "--text", text];
+    let plain = lines(&elocute_with_stdin(&args, &wav));
+    let with: Vec<&str> = args.iter().copied().chain(["--interim"]).collect();
+    let all = lines(&elocute_with_stdin(&with, &wav));
+    let (hyps, rest): (Vec<_>, Vec<_>) = all.iter().partition(|l| l.get("Hypothesis").is_some());
+    assert_eq!(rest.into_iter().cloned().collect::<Vec<_>>(), plain);
+    assert!(hyps.len() >= 3, "{hyps:?}");
+    let reference: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    for h in &hyps {
+        let words: Vec<&str> = h["Hypothesis"]["Text"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .collect();
+        assert_eq!(words, reference[..words.len()], "{h}");
+    }
+    assert!(
+        all[0].get("Hypothesis").is_some(),
+        "the first line is a hypothesis"
+    );
+    // Only live audio has interim results.
+    let o = elocute(&[
+        "assess",
+        "--continuous",
+        "--interim",
+        "--audio",
+        long.to_str().unwrap(),
+        "--text",
+        text,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--interim"), "{}", stderr(&o));
+}
