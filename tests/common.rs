@@ -154,3 +154,14 @@ pub fn two_sentence_reading(dir: &Path) -> (PathBuf, PathBuf) {
     let b = speak(dir, "b", TWO_SENTENCES[1], 150);
     (join_with_pauses(dir, "long", &[a.clone(), b], 2.0), a)
 }
+
+/// A text's words as interim results and `Lexical` spell them: lower case, punctuation off
+/// (`Good morning, how` → `good`, `morning`, `how`).
+pub fn lexical_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect()
+}

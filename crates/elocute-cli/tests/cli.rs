@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use elocute_tests::{speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
+use elocute_tests::{lexical_words, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
 
 fn elocute(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_elocute"))
@@ -13,6 +13,15 @@ fn elocute(args: &[&str]) -> Output {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A successful run's standard output, one JSON value a line.
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "{}", stderr(o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -395,23 +404,16 @@ fn audio_from_standard_input_streams_in_continuous_mode() {
     ]);
     assert!(file.status.success(), "{}", stderr(&file));
     let from_file: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
-    let lines = |o: &Output| -> Vec<serde_json::Value> {
-        assert!(o.status.success(), "{}", stderr(o));
-        String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
     let args = ["assess", "--continuous", "--audio", "-", "--text", text];
     // A WAV as a recorder streams it: each segment on a line, then the whole reading.
-    let streamed = lines(&elocute_with_stdin(&args, &wav));
+    let streamed = json_lines(&elocute_with_stdin(&args, &wav));
     assert_eq!(streamed.len(), 3, "two segments and the whole");
     assert_eq!(streamed[2], from_file);
     assert_eq!(streamed[..2], from_file["Segments"].as_array().unwrap()[..]);
     // Headerless 16-bit 16 kHz mono samples: the same audio, the same result.
     let raw = &wav[44..];
     assert_eq!(wav[36..40], *b"data", "a plain 44-byte header");
-    assert_eq!(lines(&elocute_with_stdin(&args, raw)), streamed);
+    assert_eq!(json_lines(&elocute_with_stdin(&args, raw)), streamed);
     // One-shot from standard input reads the whole file, as --audio FILE does.
     let one = elocute_with_stdin(
         &[
@@ -430,7 +432,7 @@ fn audio_from_standard_input_streams_in_continuous_mode() {
         "--text",
         "Good morning, how are you today?",
     ]);
-    assert_eq!(lines(&one), lines(&by_path));
+    assert_eq!(json_lines(&one), json_lines(&by_path));
     // A stream at another rate (espeak-ng writes 22.05 kHz) is resampled as it arrives, sample
     // for sample as the file is: the same result as --audio FILE.
     let a_wav = std::fs::read(&a).unwrap();
@@ -438,7 +440,7 @@ fn audio_from_standard_input_streams_in_continuous_mode() {
         u32::from_le_bytes(a_wav[24..28].try_into().unwrap()),
         22_050
     );
-    let streamed = lines(&elocute_with_stdin(&args, &a_wav));
+    let streamed = json_lines(&elocute_with_stdin(&args, &a_wav));
     let file = elocute(&[
         "assess",
         "--continuous",
@@ -463,27 +465,14 @@ fn interim_lines_follow_a_live_reading() {
     let (long, _) = two_sentence_reading(&dir);
     let text = &TWO_SENTENCES.join(" ");
     let wav = std::fs::read(&long).unwrap();
-    let lines = |o: &Output| -> Vec<serde_json::Value> {
-        assert!(o.status.success(), "{}", stderr(o));
-        String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
     let args = ["assess", "--continuous", "--audio", "-", "--text", text];
-    let plain = lines(&elocute_with_stdin(&args, &wav));
+    let plain = json_lines(&elocute_with_stdin(&args, &wav));
     let with: Vec<&str> = args.iter().copied().chain(["--interim"]).collect();
-    let all = lines(&elocute_with_stdin(&with, &wav));
+    let all = json_lines(&elocute_with_stdin(&with, &wav));
     let (hyps, rest): (Vec<_>, Vec<_>) = all.iter().partition(|l| l.get("Hypothesis").is_some());
     assert_eq!(rest.into_iter().cloned().collect::<Vec<_>>(), plain);
     assert!(hyps.len() >= 3, "{hyps:?}");
-    let reference: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .collect();
+    let reference = lexical_words(text);
     for h in &hyps {
         let words: Vec<&str> = h["Hypothesis"]["Text"]
             .as_str()

@@ -15,7 +15,7 @@ use elocute::{
 };
 use elocute_server::sdk::{phrase_json, sdk_settings, SdkReply, SdkSession};
 use elocute_server::{Service, ServiceOptions};
-use elocute_tests::{assessor, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
+use elocute_tests::{assessor, lexical_words, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
 use serde_json::Value;
 
 const INTERACTIVE: &str = "/speech/recognition/interactive/cognitiveservices/v1";
@@ -830,13 +830,7 @@ fn live_audio_gets_interim_results() {
     use elocute_server::sdk::Hypotheses;
     let wav = std::fs::read(long_reading()).unwrap();
     let text = TWO_SENTENCES.join(" ");
-    let reference: Vec<String> = text
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .collect();
+    let reference = lexical_words(&text);
     let settings = sdk_settings(INTERACTIVE).unwrap();
     let mut phrase = None;
     for policy in [Hypotheses::Always, Hypotheses::Live, Hypotheses::Off] {
@@ -914,16 +908,8 @@ fn continuous_live_audio_gets_interim_results() {
     use elocute_server::sdk::Hypotheses;
     let wav = std::fs::read(long_reading()).unwrap();
     let text = TWO_SENTENCES.join(" ");
-    let words = |s: &str| -> Vec<String> {
-        s.split_whitespace()
-            .map(|w| {
-                w.trim_matches(|c: char| !c.is_alphanumeric())
-                    .to_lowercase()
-            })
-            .collect()
-    };
-    let reference = words(&text);
-    let second = words(TWO_SENTENCES[1]);
+    let reference = lexical_words(&text);
+    let second = lexical_words(TWO_SENTENCES[1]);
     let settings = sdk_settings(CONVERSATION).unwrap();
     let mut phrases = None;
     for policy in [Hypotheses::Always, Hypotheses::Off] {
