@@ -325,18 +325,23 @@ fn refusals_reach_the_app_as_cancellations() {
         assert_eq!(got["reason"], reason, "{got}");
     }
 
+    assert_unscripted_refused(Sdk::Js);
+}
+
+/// An empty reference text reaches the app as a cancellation naming unscripted assessment.
+fn assert_unscripted_refused(sdk: Sdk) {
     let empty = run(
-        Sdk::Js,
+        sdk,
         server(),
         INTERACTIVE,
         good_morning(),
         "",
         &["once", "k"],
     );
-    assert_eq!(empty["reason"], "Canceled", "{empty}");
+    assert_eq!(empty["reason"], "Canceled", "{sdk:?}: {empty}");
     assert!(
         empty["error"].as_str().unwrap().contains("unscripted"),
-        "{empty}"
+        "{sdk:?}: {empty}"
     );
 }
 
@@ -545,19 +550,7 @@ fn python_sdk_gets_the_same_assessments() {
         assert_eq!(norm(p), norm(&phrase_json(w)));
     }
 
-    let empty = run(
-        Sdk::Py,
-        server(),
-        INTERACTIVE,
-        good_morning(),
-        "",
-        &["once", "k"],
-    );
-    assert_eq!(empty["reason"], "Canceled", "{empty}");
-    assert!(
-        empty["error"].as_str().unwrap().contains("unscripted"),
-        "{empty}"
-    );
+    assert_unscripted_refused(Sdk::Py);
 }
 
 /// The two-sentence reading at 22.05 kHz, as an app pushing its own format would send it.
