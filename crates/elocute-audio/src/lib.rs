@@ -478,25 +478,9 @@ pub fn resample_to_16k(mono: Vec<f32>, sample_rate: u32) -> Result<Vec<f32>> {
     if sample_rate == SAMPLE_RATE {
         return Ok(mono);
     }
-    if !RATES.contains(&sample_rate) {
-        return Err(Error::UnsupportedAudio {
-            path: None,
-            message: format!("sample rate {sample_rate} Hz is outside 1 Hz to 768 kHz"),
-        });
-    }
-    let fail = |m: String| Error::UnsupportedAudio {
-        path: None,
-        message: format!("cannot resample from {sample_rate} Hz: {m}"),
-    };
+    let fail = |m: String| resample_error(sample_rate, m);
     let n = mono.len();
-    let mut rs = Fft::<f32>::new(
-        sample_rate as usize,
-        SAMPLE_RATE as usize,
-        1024,
-        1,
-        FixedSync::Both,
-    )
-    .map_err(|e| fail(e.to_string()))?;
+    let mut rs = resampler_to_16k(sample_rate)?;
     let input = InterleavedSlice::new(&mono, 1, n).map_err(|e| fail(e.to_string()))?;
     let out = rs
         .process_all(&input, n, None)
@@ -553,23 +537,8 @@ impl StreamResampler {
         let rs = if sample_rate == SAMPLE_RATE {
             None
         } else {
-            if !RATES.contains(&sample_rate) {
-                return Err(Error::UnsupportedAudio {
-                    path: None,
-                    message: format!("sample rate {sample_rate} Hz is outside 1 Hz to 768 kHz"),
-                });
-            }
-            // The settings of `resample_to_16k`, so that the two agree sample for sample.
-            Some(
-                Fft::<f32>::new(
-                    sample_rate as usize,
-                    SAMPLE_RATE as usize,
-                    1024,
-                    1,
-                    FixedSync::Both,
-                )
-                .map_err(|e| resample_error(sample_rate, e.to_string()))?,
-            )
+            // The resampler of `resample_to_16k`, so that the two agree sample for sample.
+            Some(resampler_to_16k(sample_rate)?)
         };
         let to_trim = rs.as_ref().map_or(0, |r| r.output_delay());
         let chunk = vec![0.0; rs.as_ref().map_or(0, |r| r.output_frames_max())];
@@ -656,6 +625,25 @@ impl StreamResampler {
         self.emitted += produced - skip;
         Ok(())
     }
+}
+
+/// The one resampler to 16 kHz (FFT, chunks of 1024, fixed in and out), for a
+/// rate within 1 Hz to 768 kHz.
+fn resampler_to_16k(sample_rate: u32) -> Result<Fft<f32>> {
+    if !RATES.contains(&sample_rate) {
+        return Err(Error::UnsupportedAudio {
+            path: None,
+            message: format!("sample rate {sample_rate} Hz is outside 1 Hz to 768 kHz"),
+        });
+    }
+    Fft::<f32>::new(
+        sample_rate as usize,
+        SAMPLE_RATE as usize,
+        1024,
+        1,
+        FixedSync::Both,
+    )
+    .map_err(|e| resample_error(sample_rate, e.to_string()))
 }
 
 fn resample_error(sample_rate: u32, m: String) -> Error {

@@ -28,10 +28,7 @@ pub(crate) struct Head {
 impl Head {
     /// The first field of that name (case-insensitive), trimmed.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+        crate::protocol::find_header(&self.headers, name)
     }
 
     /// Whether a `Connection` field lists `token`.

@@ -634,10 +634,7 @@ fn send(out: &mut TcpStream, reply: &Reply, keep: bool) -> std::io::Result<()> {
     let body = match &reply.body {
         serde_json::Value::Null => Vec::new(),
         serde_json::Value::String(text) => {
-            if !headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
-            {
+            if protocol::find_header(&headers, "Content-Type").is_none() {
                 headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
             }
             text.clone().into_bytes()

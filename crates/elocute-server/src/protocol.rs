@@ -39,11 +39,17 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// The first header of that name (case-insensitive), trimmed.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+        find_header(self.headers, name)
     }
+}
+
+/// The first of `headers` named `name` (case-insensitive), its value trimmed:
+/// the one lookup of REST requests, SDK messages and HTTP heads.
+pub(crate) fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
 }
 
 /// A response: status code, extra header fields and body.

@@ -140,10 +140,7 @@ pub struct SdkMessage {
 impl SdkMessage {
     /// The first header of that name (case-insensitive), trimmed.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+        crate::protocol::find_header(&self.headers, name)
     }
 
     /// The `Path` header, lower-cased (`speech.context`, `audio`, ...).

@@ -272,13 +272,11 @@ impl ContinuousSession<'_> {
         if self.next_word >= self.reference.words.len() {
             return Ok(None);
         }
-        let pad = ContinuousOptions::frames(f64::from(self.options.padding_ms));
         let start = match (self.pending, self.open) {
-            (Some((start, _)), _) => start,
-            (None, Some((a, _))) => a.saturating_sub(pad).max(self.cut),
+            (Some((start, _)), _) => start.max(self.buf_start / HOP),
+            (None, Some((a, _))) => self.segment_start(a),
             (None, None) => return Ok(None),
-        }
-        .max(self.buf_start / HOP);
+        };
         let end = (self.buf_start + self.buf.len()) / HOP;
         if end <= start {
             return Ok(None);
@@ -418,13 +416,18 @@ impl ContinuousSession<'_> {
         self.close_at(a, (b + 1 + pad).min(limit))
     }
 
+    /// The first frame of a segment whose speech starts at frame `a`: the
+    /// padding before it, after the previous segment and the audio kept.
+    fn segment_start(&self, a: usize) -> usize {
+        let pad = ContinuousOptions::frames(f64::from(self.options.padding_ms));
+        a.saturating_sub(pad)
+            .max(self.cut)
+            .max(self.buf_start / HOP)
+    }
+
     /// Assess frames from the padding before `a` to `end`, if they hold enough speech.
     fn close_at(&mut self, a: usize, end: usize) -> Result<Option<AssessmentResult>> {
-        let pad = ContinuousOptions::frames(f64::from(self.options.padding_ms));
-        let start = a
-            .saturating_sub(pad)
-            .max(self.cut)
-            .max(self.buf_start / HOP);
+        let start = self.segment_start(a);
         let enough = self.open_speech >= MIN_SEGMENT_SPEECH_FRAMES;
         self.open_speech = 0;
         let mut result = None;
