@@ -1,9 +1,10 @@
 """Assess a WAV file through `elocute serve` with the Speech SDK for Python, as an app would
 against the cloud (or a Speech container):
 python recognize.py HOST WAV REFERENCE_TEXT [once|continuous] [KEY] [PROPERTIES]
-PROPERTIES: JSON of SDK PropertyId names and values, e.g. {"Speech_SegmentationSilenceTimeoutMs": "500"}.
+PROPERTIES: JSON of SDK PropertyId names and values, e.g. {"Speech_SegmentationSilenceTimeoutMs": "500"}
+(a name that is no PropertyId is set by name, e.g. OPENSSL_SINGLE_TRUSTED_CERT).
 
-HOST is ws://127.0.0.1:PORT. Prints one JSON line: {"reason", "phrases": [the SDK's JSON result
+HOST is ws://127.0.0.1:PORT (or wss:// for a server with --tls-cert). Prints one JSON line: {"reason", "phrases": [the SDK's JSON result
 of each recognized phrase], "scores": [PronunciationAssessmentResult of each], "error"}, the same
 shape as ../sdk-js/recognize.mjs.
 """
@@ -21,7 +22,10 @@ def main():
     properties = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
     config = speechsdk.SpeechConfig(host=host, subscription=key)
     for name, value in properties.items():
-        config.set_property(speechsdk.PropertyId[name], value)
+        if name in speechsdk.PropertyId.__members__:
+            config.set_property(speechsdk.PropertyId[name], value)
+        else:  # a property the SDK knows by name only, e.g. OPENSSL_SINGLE_TRUSTED_CERT
+            config.set_property_by_name(name, value)
     config.speech_recognition_language = "en-US"
     recognizer = speechsdk.SpeechRecognizer(
         speech_config=config, audio_config=speechsdk.audio.AudioConfig(filename=wav))

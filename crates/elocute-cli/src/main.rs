@@ -4,7 +4,8 @@
 //! `elocute batch` scores a manifest in parallel into JSON Lines;
 //! `elocute features` writes the learned scorer's input rows of a manifest
 //! (for training a scorer, see `scripts/scorer/`);
-//! `elocute serve` answers the Azure Speech REST short-audio protocol on a local port.
+//! `elocute serve` answers the Azure Speech REST short-audio protocol on a local port;
+//! `elocute cert` makes a self-signed certificate for serving it over HTTPS.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,22 @@ enum Command {
     /// with a base64 Pronunciation-Assessment header and get the service's JSON back; or open
     /// the same path as a websocket with the Speech SDK (SpeechConfig.fromEndpoint).
     Serve(ServeArgs),
+    /// Make a self-signed certificate for `elocute serve --tls-cert/--tls-key` (HTTPS, which
+    /// browsers need for the microphone on any host but localhost): writes DIR/cert.pem and
+    /// DIR/key.pem, valid 825 days for the names given, and prints its fingerprint.
+    Cert(CertArgs),
+}
+
+/// `elocute cert`'s settings.
+#[derive(Args)]
+struct CertArgs {
+    /// Folder for cert.pem and key.pem (created; existing files are not overwritten).
+    #[arg(long)]
+    out: PathBuf,
+    /// A host name or IP address the clients will use (repeatable), e.g. laptop.local or
+    /// 192.168.1.20; localhost, 127.0.0.1 and ::1 are always included.
+    #[arg(long = "name")]
+    names: Vec<String>,
 }
 
 /// `elocute serve`'s settings.
@@ -93,6 +110,12 @@ struct ServeArgs {
     /// when it next recognizes); a request stalled this long (at most 30 s) gets 408.
     #[arg(long, default_value_t = 300)]
     idle_timeout: u64,
+    /// Serve HTTPS and wss:// with this PEM certificate chain (`elocute cert` makes one).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     #[command(flatten)]
     engine: Engine,
 }
@@ -285,6 +308,7 @@ fn main() -> ExitCode {
         )),
         Command::Features(args) => batch(&args, features_item, None),
         Command::Serve(args) => serve(&args),
+        Command::Cert(args) => cert(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -475,20 +499,78 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
         limits,
         ..Default::default()
     };
+    // Read before the model loads, so a wrong file fails at once.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(elocute_server::tls::TlsConfig::from_pem_files(cert, key)?),
+        _ => None,
+    };
     let service = elocute_server::Service::new(assessor, options);
-    let server = elocute_server::Server::bind(&format!("{}:{}", args.host, args.port), service)?;
+    let mut server =
+        elocute_server::Server::bind(&format!("{}:{}", args.host, args.port), service)?;
+    if let Some(tls) = tls {
+        eprintln!("elocute serve: certificate SHA-256 {}", tls.fingerprint());
+        server = server.tls(tls);
+    }
     let server = if args.quiet { server.quiet() } else { server };
     let server = server.idle_timeout(std::time::Duration::from_secs(args.idle_timeout));
     let workers = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     eprintln!(
-        "elocute serve: listening on http://{} (model {model}, {workers} worker{})",
+        "elocute serve: listening on {}://{} (model {model}, {workers} worker{})",
+        if server.is_tls() { "https" } else { "http" },
         server.local_addr(),
         if workers == 1 { "" } else { "s" }
     );
     server.run(workers);
     Ok(ExitCode::SUCCESS)
+}
+
+fn cert(args: &CertArgs) -> Result<ExitCode, Error> {
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
+    for n in &args.names {
+        if !names.iter().any(|m| m.eq_ignore_ascii_case(n)) {
+            names.push(n.clone());
+        }
+    }
+    let made = elocute_server::tls::self_signed(&names)?;
+    let cert = args.out.join("cert.pem");
+    let key = args.out.join("key.pem");
+    for p in [&cert, &key] {
+        if p.exists() {
+            return Err(Error::Config(format!(
+                "{} exists already: remove it or choose another --out",
+                p.display()
+            )));
+        }
+    }
+    let io =
+        |p: &Path, e: std::io::Error| Error::Config(format!("cannot write {}: {e}", p.display()));
+    std::fs::create_dir_all(&args.out).map_err(|e| io(&args.out, e))?;
+    write_private(&key, made.key_pem.as_bytes()).map_err(|e| io(&key, e))?;
+    std::fs::write(&cert, &made.cert_pem).map_err(|e| io(&cert, e))?;
+    println!("{}\n{}", cert.display(), key.display());
+    eprintln!(
+        "elocute cert: for {}, valid {} days; SHA-256 {}\n\
+         serve with: elocute serve --host 0.0.0.0 --tls-cert {} --tls-key {}\n\
+         browsers warn until the certificate is trusted; Node apps: NODE_EXTRA_CA_CERTS={}",
+        names.join(", "),
+        elocute_server::tls::SELF_SIGNED_DAYS,
+        made.fingerprint,
+        cert.display(),
+        key.display(),
+        cert.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Create `path` readable by its owner only (a private key).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 struct Item {

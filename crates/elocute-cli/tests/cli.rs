@@ -273,6 +273,119 @@ fn serve_prints_its_address_and_answers() {
 }
 
 #[test]
+fn cert_makes_a_certificate_that_serve_speaks_https_with() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tmpdir("cli-cert").join("tls");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    let o = elocute(&[
+        "cert",
+        "--out",
+        out,
+        "--name",
+        "laptop.local",
+        "--name",
+        "192.168.1.20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        [cert.to_str().unwrap(), key.to_str().unwrap()]
+    );
+    let told = stderr(&o);
+    assert!(
+        told.contains("localhost, 127.0.0.1, ::1, laptop.local, 192.168.1.20"),
+        "{told}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the key is readable by others: {mode:o}");
+    }
+    let tls = elocute_server::tls::TlsConfig::from_pem_files(&cert, &key).unwrap();
+    assert!(told.contains(tls.fingerprint()), "{told}");
+
+    // Never overwritten; a name no client could match is refused by name.
+    let before = std::fs::read(&key).unwrap();
+    let again = elocute(&["cert", "--out", out]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+    let bad = elocute(&["cert", "--out", out, "--name", "my laptop"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("\"my laptop\" is not a host name"),
+        "{}",
+        stderr(&bad)
+    );
+
+    // serve: both files or neither; a wrong file is named before anything loads.
+    let half = elocute(&["serve", "--port", "0", "--tls-cert", cert.to_str().unwrap()]);
+    assert_eq!(half.status.code(), Some(2), "{}", stderr(&half));
+    let swapped = elocute(&[
+        "serve",
+        "--port",
+        "0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(swapped.status.code(), Some(1));
+    let e = stderr(&swapped);
+    assert!(e.contains("cert.pem: no private key"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+
+    /// Ends the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_elocute"))
+            .args(["serve", "--port", "0", "--threads", "1", "--tls-cert"])
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut err = BufReader::new(child.0.stderr.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    err.read_line(&mut first).unwrap();
+    err.read_line(&mut second).unwrap();
+    assert!(first.contains(tls.fingerprint()), "{first}");
+    let addr = second
+        .split("https://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no https address in {second:?}"))
+        .to_string();
+    // Plain HTTP there is told to use HTTPS (the TLS itself: crates/elocute-server/tests/tls.rs).
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    drop(child);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("use https://"), "{answer}");
+}
+
+#[test]
 fn serve_on_a_bad_address_fails_with_one_line() {
     let o = elocute(&["serve", "--host", "256.0.0.1", "--port", "1"]);
     assert_eq!(o.status.code(), Some(1));

@@ -21,12 +21,15 @@
 //! answers one request without any socket, and [`Server`] runs it over HTTP.
 //! The same paths opened as websockets speak the Speech SDK's protocol
 //! ([`sdk`]), so apps built on the SDK can point it at the server.
+//! [`Server::tls`] serves HTTPS and secure websockets instead ([`tls`]), as
+//! browsers need for the microphone on any host but `localhost`.
 
 mod http;
 #[doc(hidden)]
 pub use http::read_requests;
 pub mod protocol;
 pub mod sdk;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -347,6 +350,7 @@ pub struct Server {
     websockets: AtomicUsize,
     idle_timeout: Duration,
     quiet: bool,
+    tls: Option<tls::TlsConfig>,
 }
 
 /// Work for the assessment threads; each job sends its answer back itself.
@@ -395,6 +399,7 @@ impl Server {
             websockets: AtomicUsize::new(0),
             idle_timeout: Duration::from_secs(300),
             quiet: false,
+            tls: None,
         })
     }
 
@@ -411,6 +416,20 @@ impl Server {
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout.max(Duration::from_secs(1));
         self
+    }
+
+    /// Speak HTTPS (and `wss:` websockets) with this certificate instead of
+    /// plain HTTP. A plain-HTTP request to the port is answered, in plain
+    /// text, with a 400 that says to use `https://`; a client that does not
+    /// trust the certificate ends its own connection (logged unless quiet).
+    pub fn tls(mut self, tls: tls::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Whether it speaks HTTPS ([`tls`](Self::tls)).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The service behind it.
@@ -461,7 +480,10 @@ impl Server {
                 }
                 if self.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
                     self.connections.fetch_sub(1, Ordering::SeqCst);
-                    refuse_busy(stream);
+                    // A TLS client could not read a plain 503: it just sees the close.
+                    if self.tls.is_none() {
+                        refuse_busy(stream);
+                    }
                     continue;
                 }
                 let pool = pool.clone();
@@ -515,10 +537,25 @@ impl Server {
             return;
         }
         let _ = stream.set_nodelay(true);
-        let mut conn = http::Conn::new(stream);
         let stop = || self.stop();
+        let stall = STALL.min(self.idle_timeout);
+        let peer = stream.peer_addr().ok();
+        let stream = match &self.tls {
+            None => tls::Stream::Plain(stream),
+            Some(config) => match tls::accept(config, stream, stall, &stop) {
+                tls::Accepted::Ready(stream) => stream,
+                tls::Accepted::PlainHttp(stream) => return self.refuse_plain_http(stream),
+                tls::Accepted::Gone(why) => {
+                    if let (Some(why), false) = (why, self.quiet) {
+                        let from = peer.map(|p| format!(" with {p}")).unwrap_or_default();
+                        eprintln!("elocute serve: TLS handshake failed{from}: {why}");
+                    }
+                    return;
+                }
+            },
+        };
+        let mut conn = http::Conn::new(stream);
         loop {
-            let stall = STALL.min(self.idle_timeout);
             let head = match conn.read_head(KEEP_ALIVE, stall, &stop) {
                 Ok(Some(head)) => head,
                 Ok(None) => return,
@@ -599,10 +636,24 @@ impl Server {
             let sent = send(&mut conn.stream, &reply, keep);
             self.log(&head.method, &path, reply.status, start);
             if sent.is_err() || !keep {
-                let _ = conn.stream.shutdown(std::net::Shutdown::Write);
+                conn.stream.shutdown_write();
                 conn.drain_briefly();
                 return;
             }
+        }
+    }
+
+    /// Plain HTTP on the HTTPS port: say so in plain HTTP, which the client reads.
+    fn refuse_plain_http(&self, mut stream: TcpStream) {
+        let e = HttpError::bad_request(
+            "this server speaks HTTPS: use https:// (and wss:// for websockets)",
+        );
+        let sent = send(&mut stream, &self.service.with_cors(e.reply()), false);
+        self.log("-", "(plain HTTP on the HTTPS port)", 400, Instant::now());
+        if sent.is_ok() {
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            // Read what the client sent, so that closing does not reset the answer away.
+            http::Conn::new(tls::Stream::Plain(stream)).drain_briefly();
         }
     }
 
@@ -629,7 +680,7 @@ fn refuse_busy(mut stream: TcpStream) {
 
 /// Write `reply`: its JSON, or its string as is (plain text unless it names
 /// a `Content-Type`), or nothing.
-fn send(out: &mut TcpStream, reply: &Reply, keep: bool) -> std::io::Result<()> {
+fn send(out: &mut impl std::io::Write, reply: &Reply, keep: bool) -> std::io::Result<()> {
     let mut headers = reply.headers.clone();
     let body = match &reply.body {
         serde_json::Value::Null => Vec::new(),
@@ -711,7 +762,7 @@ impl Server {
     /// `speech.phrase` messages sent.
     fn serve_websocket<'a>(
         &'a self,
-        stream: TcpStream,
+        stream: tls::Stream,
         early: Vec<u8>,
         settings: sdk::SdkSettings,
         pool: &Pool<'a>,

@@ -40,6 +40,21 @@ enum Sdk {
 /// then optionally the key and a JSON object of SDK properties. Panics when
 /// the SDK is missing: these tests must not pass vacuously.
 fn run(sdk: Sdk, addr: SocketAddr, path: &str, wav: &Path, text: &str, args: &[&str]) -> Value {
+    run_over(sdk, "ws", &[], addr, path, wav, text, args)
+}
+
+/// [`run`] with this URL scheme (`ws` or `wss`) and these environment variables.
+#[allow(clippy::too_many_arguments)]
+fn run_over(
+    sdk: Sdk,
+    scheme: &str,
+    env: &[(&str, &Path)],
+    addr: SocketAddr,
+    path: &str,
+    wav: &Path,
+    text: &str,
+    args: &[&str],
+) -> Value {
     let (program, script, target) = match sdk {
         Sdk::Js => {
             assert!(
@@ -51,7 +66,7 @@ fn run(sdk: Sdk, addr: SocketAddr, path: &str, wav: &Path, text: &str, args: &[&
             (
                 "node".into(),
                 "tests/sdk-js/recognize.mjs",
-                format!("ws://{addr}{path}"),
+                format!("{scheme}://{addr}{path}"),
             )
         }
         Sdk::Py => {
@@ -60,10 +75,15 @@ fn run(sdk: Sdk, addr: SocketAddr, path: &str, wav: &Path, text: &str, args: &[&
                 python.exists(),
                 "the Speech SDK for Python is not installed in .venv-sdk: run scripts/setup.sh"
             );
-            (python, "tests/sdk-py/recognize.py", format!("ws://{addr}"))
+            (
+                python,
+                "tests/sdk-py/recognize.py",
+                format!("{scheme}://{addr}"),
+            )
         }
     };
     let out = Command::new(program)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .arg(script)
         .args([&target, wav.to_str().unwrap(), text])
@@ -989,4 +1009,80 @@ fn an_idle_connection_closed_by_the_server_is_reopened_by_the_sdk() {
         second["accuracy"].as_f64().unwrap(),
     );
     assert!((a1 - a2).abs() <= 5.0, "{first} {second}");
+}
+
+#[test]
+fn both_sdks_recognize_over_wss_with_a_certificate_they_are_told_to_trust() {
+    let made = elocute_server::tls::self_signed(&["127.0.0.1".into()]).unwrap();
+    let dir = tmpdir("sdk-tls");
+    let cert = dir.join("cert.pem");
+    std::fs::write(&cert, &made.cert_pem).unwrap();
+    let tls = elocute_server::tls::TlsConfig::from_pem(
+        made.cert_pem.as_bytes(),
+        made.key_pem.as_bytes(),
+        "cert",
+        "key",
+    )
+    .unwrap();
+    let server = elocute_server::Server::bind(
+        "127.0.0.1:0",
+        Service::new(
+            Assessor::with_default_model().unwrap(),
+            ServiceOptions::default(),
+        ),
+    )
+    .unwrap()
+    .quiet()
+    .tls(tls);
+    let server: &'static elocute_server::Server = Box::leak(Box::new(server));
+    std::thread::spawn(move || server.run(2));
+    let addr = server.local_addr();
+
+    let text = "Good morning. How are you today?";
+    let want = assessor()
+        .assess_file(good_morning(), &sdk_config(text))
+        .unwrap();
+    // Node trusts extra certificates from a file; the C++ core (Python) from a property.
+    let properties = serde_json::json!({
+        "OPENSSL_SINGLE_TRUSTED_CERT": made.cert_pem,
+        "OPENSSL_SINGLE_TRUSTED_CERT_CRL_CHECK": "false",
+    })
+    .to_string();
+    for (sdk, env, args) in [
+        (
+            Sdk::Js,
+            vec![("NODE_EXTRA_CA_CERTS", cert.as_path())],
+            vec!["once", "k"],
+        ),
+        (Sdk::Py, vec![], vec!["once", "k", properties.as_str()]),
+    ] {
+        let got = run_over(
+            sdk,
+            "wss",
+            &env,
+            addr,
+            INTERACTIVE,
+            good_morning(),
+            text,
+            &args,
+        );
+        assert_eq!(got["reason"], "RecognizedSpeech", "{sdk:?}: {got}");
+        assert_eq!(
+            norm(&got["phrases"][0]),
+            norm(&phrase_json(&want)),
+            "{sdk:?}"
+        );
+    }
+    // Without being told to trust it, the SDK refuses the server.
+    let untrusting = run_over(
+        Sdk::Js,
+        "wss",
+        &[],
+        addr,
+        INTERACTIVE,
+        good_morning(),
+        text,
+        &["once", "k"],
+    );
+    assert_eq!(untrusting["reason"], "Canceled", "{untrusting}");
 }
