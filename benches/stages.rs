@@ -253,8 +253,37 @@ fn benches(c: &mut Criterion) {
             assert!(answer.starts_with(b"HTTP/1.1 200"));
         })
     });
+    // The same over HTTPS: a new connection each time, so the TLS handshake is in it.
+    let made = elocute_server::tls::self_signed(&["localhost".into()]).unwrap();
+    let tls = elocute_server::tls::TlsConfig::from_pem(
+        made.cert_pem.as_bytes(),
+        made.key_pem.as_bytes(),
+        "cert",
+        "key",
+    )
+    .unwrap();
+    let https = server_on_loopback_with(Some(tls));
+    let client = tls_client(&made.cert_pem);
+    let https_addr = https.local_addr();
+    g.bench_function("https_roundtrip_5s", |b| {
+        b.iter(|| {
+            let conn = rustls::ClientConnection::new(
+                client.clone(),
+                rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+            )
+            .unwrap();
+            let mut s = rustls::StreamOwned::new(conn, TcpStream::connect(https_addr).unwrap());
+            s.write_all(head.as_bytes()).unwrap();
+            s.write_all(&wav).unwrap();
+            s.flush().unwrap();
+            let mut answer = Vec::new();
+            s.read_to_end(&mut answer).unwrap();
+            assert!(answer.starts_with(b"HTTP/1.1 200"));
+        })
+    });
     g.finish();
     server.shutdown();
+    https.shutdown();
 
     // Cold-start component: loading the model (ONNX session creation).
     let mut g = c.benchmark_group("startup");
@@ -270,16 +299,40 @@ fn benches(c: &mut Criterion) {
 
 /// A quiet server with the bench model on a free loopback port, one worker, running in the background.
 fn server_on_loopback() -> &'static Server {
+    server_on_loopback_with(None)
+}
+
+/// [`server_on_loopback`], speaking HTTPS with `tls`.
+fn server_on_loopback_with(tls: Option<elocute_server::tls::TlsConfig>) -> &'static Server {
     let assessor = Assessor::new(model_dir(), Lexicon::cmudict()).unwrap();
-    let server = Server::bind(
+    let mut server = Server::bind(
         "127.0.0.1:0",
         Service::new(assessor, ServiceOptions::default()),
     )
     .unwrap()
     .quiet();
+    if let Some(tls) = tls {
+        server = server.tls(tls);
+    }
     let server: &'static Server = Box::leak(Box::new(server));
     std::thread::spawn(move || server.run(1));
     server
+}
+
+/// A TLS client configuration trusting only `cert_pem`.
+fn tls_client(cert_pem: &str) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    std::sync::Arc::new(config)
 }
 
 /// The utterance as the 16-bit WAV file a client would send.
