@@ -343,7 +343,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// the idle timeout (default 5 minutes) is closed, so connections of apps
 /// that vanished (a laptop closed) do not pile up.
 pub struct Server {
-    listener: TcpListener,
+    /// Taken (and so closed) by `shutdown`; `run` accepts on a clone of it,
+    /// so the port is free once `run` has returned.
+    listener: Mutex<Option<TcpListener>>,
+    addr: SocketAddr,
     service: Service,
     stopping: AtomicBool,
     connections: AtomicUsize,
@@ -391,8 +394,12 @@ impl Server {
     pub fn bind(addr: &str, service: Service) -> elocute::Result<Self> {
         let listener = TcpListener::bind(addr)
             .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
         Ok(Server {
-            listener,
+            listener: Mutex::new(Some(listener)),
+            addr: local,
             service,
             stopping: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
@@ -437,18 +444,32 @@ impl Server {
         &self.service
     }
 
-    /// The address it listens on.
+    /// The address it listens on (or listened on, after [`shutdown`](Self::shutdown)).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.addr
     }
 
     /// Serve, with at most `workers` assessments at once (websocket
     /// connections included), until [`shutdown`](Self::shutdown) is called
-    /// from another thread.
+    /// from another thread; then the port is closed.
     pub fn run(&self, workers: usize) {
         let workers = workers.max(1);
+        let listener = match self
+            .listener
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            // Shut down already: nothing to serve.
+            None => return,
+            Some(l) => match l.try_clone() {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("elocute serve: cannot accept connections: {e}");
+                    return;
+                }
+            },
+        };
         let (jobs, queue) = mpsc::channel::<Job<'_>>();
         let queue = Mutex::new(queue);
         std::thread::scope(|scope| {
@@ -464,7 +485,7 @@ impl Server {
             }
             let pool = Pool { jobs };
             while !self.stopping.load(Ordering::SeqCst) {
-                let stream = match self.listener.accept() {
+                let stream = match listener.accept() {
                     Ok((stream, _)) => stream,
                     // Out of file descriptors, say: wait for connections to close.
                     Err(e) => {
@@ -512,6 +533,17 @@ impl Server {
     /// utterance closes when its audio pauses.
     pub fn shutdown(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        // Closes the port once `run`'s clone is gone too.
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let first = listener.is_some();
+        drop(listener);
+        if !first {
+            return;
+        }
         // Wake the accept: connect to ourselves.
         let mut addr = self.local_addr();
         if addr.ip().is_unspecified() {

@@ -431,8 +431,12 @@ fn shutdown_ends_run() {
         server.shutdown();
         running.join().unwrap();
     });
+    // The port is closed: nobody answers there, and another server may take it.
+    assert!(TcpStream::connect(addr).is_err(), "{addr} still accepts");
+    drop(std::net::TcpListener::bind(addr).expect("the port is free again"));
     // Once shut down it stays down: a later run returns at once.
     server.run(2);
+    server.shutdown();
 }
 
 #[test]
