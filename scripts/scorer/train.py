@@ -41,8 +41,8 @@ UTT_KEYS = ["accuracy", "completeness", "fluency", "prosodic", "total"]
 SPOKEN_THRESHOLD = 50.0
 
 
-def load_rows(path, scores, utt2spk):
-    """Feature rows with their labels and masks."""
+def load_rows(path, scores, utt2spk, swapped_weight=1.0):
+    """Feature rows with their labels and masks (a label's mask is its weight in the loss)."""
     out, skipped = [], {"error": 0, "no-label": 0, "word-mismatch": 0}
     for line in open(path, encoding="utf-8"):
         r = json.loads(line)
@@ -83,7 +83,7 @@ def load_rows(path, scores, utt2spk):
                     pa = ew.get("phones-accuracy", [])
                     if len(pa) == len(widx):
                         yp[widx], mp[widx] = np.asarray(pa, np.float32) / 2.0, 1
-            yp[idx[i]], mp[idx[i]] = 0.0, 1
+            yp[idx[i]], mp[idx[i]] = 0.0, swapped_weight
             yw[idx, 0] = np.minimum(yw[idx, 0], 0.3)
             yw[idx, 1] = np.minimum(yw[idx, 1], 0.3)
             mw[idx] = 1
@@ -399,6 +399,8 @@ def main():
     ap.add_argument("--seed", type=int, default=762)
     ap.add_argument("--ensemble", type=int, default=1,
                     help="train K scorers from different seeds and average them (one exported graph)")
+    ap.add_argument("--swapped-phone-weight", type=float, default=1.0,
+                    help="loss weight of the phone a swapped-word row's reading lacks or replaces")
     ap.add_argument("--ensemble-utterance-only", action="store_true",
                     help="with --ensemble: average only the utterance head; phones and words from the first")
     ap.add_argument("--threads", type=int, default=1)
@@ -416,7 +418,7 @@ def main():
     utt2spk = dict(l.split() for l in open(a.utt2spk, encoding="utf-8") if l.strip())
     rows, skipped = [], {}
     for f in a.features:
-        r, s = load_rows(f, scores, utt2spk)
+        r, s = load_rows(f, scores, utt2spk, a.swapped_phone_weight)
         rows += r
         for k, v in s.items():
             skipped[k] = skipped.get(k, 0) + v
