@@ -232,11 +232,14 @@ pub(crate) fn accept(
         Err(e) => return Accepted::Gone(Some(e.to_string())),
     };
     while conn.is_handshaking() {
+        // However the handshake goes, it has `stall` to finish.
+        if waited_too_long() {
+            return Accepted::Gone(None);
+        }
         match conn.complete_io(&mut sock) {
             Ok((0, 0)) if conn.wants_read() => return Accepted::Gone(None),
             Ok(_) => {}
-            Err(e) if retry(&e) && !waited_too_long() => {}
-            Err(e) if retry(&e) => return Accepted::Gone(None),
+            Err(e) if retry(&e) => {}
             // A browser that does not trust the certificate says so here.
             Err(e) => return Accepted::Gone(Some(e.to_string())),
         }

@@ -230,3 +230,35 @@ fn wrong_certificate_files_are_named() {
     assert!(self_signed(&[]).is_err());
     assert!(self_signed(&["not a host name!".into()]).is_err());
 }
+
+#[test]
+fn a_handshake_that_stalls_is_dropped() {
+    let c = cert();
+    let tls =
+        TlsConfig::from_pem(c.cert_pem.as_bytes(), c.key_pem.as_bytes(), "cert", "key").unwrap();
+    let assessor = Assessor::with_default_model().unwrap();
+    let server = Server::bind(
+        "127.0.0.1:0",
+        Service::new(assessor, ServiceOptions::default()),
+    )
+    .unwrap()
+    .quiet()
+    .idle_timeout(Duration::from_secs(1))
+    .tls(tls);
+    let server: &'static Server = Box::leak(Box::new(server));
+    std::thread::spawn(move || server.run(1));
+    // The start of a TLS handshake record, then nothing.
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00]).unwrap();
+    let began = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the server answered a stalled handshake");
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "dropped only after {:?}",
+        began.elapsed()
+    );
+    server.shutdown();
+}
