@@ -255,13 +255,7 @@ fn benches(c: &mut Criterion) {
     });
     // The same over HTTPS: a new connection each time, so the TLS handshake is in it.
     let made = elocute_server::tls::self_signed(&["localhost".into()]).unwrap();
-    let tls = elocute_server::tls::TlsConfig::from_pem(
-        made.cert_pem.as_bytes(),
-        made.key_pem.as_bytes(),
-        "cert",
-        "key",
-    )
-    .unwrap();
+    let tls = made.tls_config().unwrap();
     let https = server_on_loopback_with(Some(tls));
     let client = tls_client(&made.cert_pem);
     let https_addr = https.local_addr();

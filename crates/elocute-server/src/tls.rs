@@ -121,6 +121,18 @@ pub struct SelfSigned {
     pub fingerprint: String,
 }
 
+impl SelfSigned {
+    /// The certificate and key ready to serve, as [`TlsConfig::from_pem`] reads them.
+    pub fn tls_config(&self) -> Result<TlsConfig> {
+        TlsConfig::from_pem(
+            self.cert_pem.as_bytes(),
+            self.key_pem.as_bytes(),
+            "the self-signed certificate",
+            "its key",
+        )
+    }
+}
+
 /// Days a certificate made here is valid: Apple's devices refuse server
 /// certificates valid for more than 825 days.
 pub const SELF_SIGNED_DAYS: i64 = 825;

@@ -1017,13 +1017,7 @@ fn both_sdks_recognize_over_wss_with_a_certificate_they_are_told_to_trust() {
     let dir = tmpdir("sdk-tls");
     let cert = dir.join("cert.pem");
     std::fs::write(&cert, &made.cert_pem).unwrap();
-    let tls = elocute_server::tls::TlsConfig::from_pem(
-        made.cert_pem.as_bytes(),
-        made.key_pem.as_bytes(),
-        "cert",
-        "key",
-    )
-    .unwrap();
+    let tls = made.tls_config().unwrap();
     let server = elocute_server::Server::bind(
         "127.0.0.1:0",
         Service::new(

@@ -29,8 +29,7 @@ fn server() -> SocketAddr {
     static ADDR: OnceLock<SocketAddr> = OnceLock::new();
     *ADDR.get_or_init(|| {
         let c = cert();
-        let tls = TlsConfig::from_pem(c.cert_pem.as_bytes(), c.key_pem.as_bytes(), "cert", "key")
-            .unwrap();
+        let tls = c.tls_config().unwrap();
         assert_eq!(tls.fingerprint(), c.fingerprint);
         let assessor =
             Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
@@ -234,8 +233,7 @@ fn wrong_certificate_files_are_named() {
 #[test]
 fn a_handshake_that_stalls_is_dropped() {
     let c = cert();
-    let tls =
-        TlsConfig::from_pem(c.cert_pem.as_bytes(), c.key_pem.as_bytes(), "cert", "key").unwrap();
+    let tls = c.tls_config().unwrap();
     let assessor = Assessor::with_default_model().unwrap();
     let server = Server::bind(
         "127.0.0.1:0",
