@@ -18,9 +18,12 @@ pub fn model_dir() -> PathBuf {
     elocute::default_model_dir()
 }
 
-/// A fresh temporary directory for this process.
+/// A fresh temporary directory, emptied at each run (one per process once filled the disk).
 pub fn tmpdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("elocute-bench-{}", std::process::id()));
+    let d = std::env::temp_dir().join("elocute-bench");
+    if d.exists() {
+        std::fs::remove_dir_all(&d).expect("empty the bench temp dir");
+    }
     std::fs::create_dir_all(&d).expect("create temp dir");
     d
 }

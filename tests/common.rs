@@ -42,11 +42,32 @@ pub fn speak(dir: &Path, name: &str, text: &str, wpm: u32) -> PathBuf {
     out
 }
 
-/// A fresh temporary directory under the target folder, removed by nobody (inspectable after a failure).
+/// A fresh, empty directory for one test: `<target>/<profile>/test-tmp/<name>`.
+///
+/// It is left in place after the run so a failure can be inspected, and emptied when the next
+/// run asks for it again, so repeated runs reuse one set of folders instead of filling the disk
+/// (one folder per run and process under `/tmp` once did), and `cargo clean` removes them.
+/// Names must be unique across the workspace's tests.
 pub fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("elocute-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+    let d = test_tmp_root().join(name);
+    if d.exists() {
+        std::fs::remove_dir_all(&d).unwrap_or_else(|e| panic!("cannot empty {}: {e}", d.display()));
+    }
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("cannot create {}: {e}", d.display()));
     d
+}
+
+/// `<target>/<profile>/test-tmp`, found from the running test binary (`<profile>/deps/<binary>`)
+/// so that `CARGO_TARGET_DIR` is honoured; the system temporary folder if the layout is unusual.
+fn test_tmp_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let deps = exe.parent()?;
+            (deps.file_name()? == "deps").then(|| deps.parent().map(Path::to_path_buf))?
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("elocute-test"))
+        .join("test-tmp")
 }
 
 /// The full-text accuracy, fluency, completeness and PronScore of a result
