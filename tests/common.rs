@@ -186,3 +186,33 @@ pub fn lexical_words(text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Read exactly one HTTP/1.1 response (head, then a `Content-Length` body, empty without one)
+/// from a connection that may stay open, as a keep-alive client must: the status and the body.
+///
+/// Panics if the connection ends before the head is complete.
+pub fn read_http_response(s: &mut impl std::io::Read) -> (u16, Vec<u8>) {
+    let mut raw = Vec::new();
+    let mut byte = [0u8];
+    while !raw.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            s.read(&mut byte).unwrap(),
+            1,
+            "the connection ended mid-head: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8(raw).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).unwrap();
+    (head[9..12].parse().unwrap(), body)
+}

@@ -230,43 +230,70 @@ fn batch_summary_is_a_spreadsheet_of_the_class() {
     assert!(gone[col("error")].contains("missing.wav"), "{text}");
 }
 
-#[test]
-fn serve_prints_its_address_and_answers() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    /// Ends the server however the test ends.
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_elocute"))
+/// A running `elocute serve`, killed however the test ends, with its log (stderr) to read.
+struct Serving {
+    child: std::process::Child,
+    log: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Serving {
+    /// `elocute serve --port 0 --threads 1` plus `args`.
+    fn start(args: &[&std::ffi::OsStr]) -> Serving {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_elocute"))
             .args(["serve", "--port", "0", "--threads", "1"])
+            .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .unwrap(),
-    );
-    let mut err = BufReader::new(child.0.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
+            .unwrap();
+        let log = std::io::BufReader::new(child.stderr.take().unwrap());
+        Serving { child, log }
+    }
+
+    /// The next log line.
+    fn line(&mut self) -> String {
+        use std::io::BufRead;
+        let mut line = String::new();
+        self.log.read_line(&mut line).unwrap();
+        line
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `host:port` after `scheme` (`"http://"`) in a log line.
+fn address_after(line: &str, scheme: &str) -> String {
+    line.split(scheme)
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        .unwrap_or_else(|| panic!("no {scheme} address in {line:?}"))
+        .to_string()
+}
+
+/// `GET /` over plain HTTP: the whole answer.
+fn get_root(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn serve_prints_its_address_and_answers() {
+    let mut serving = Serving::start(&[]);
+    let addr = address_after(&serving.line(), "http://");
+    let answer = get_root(&addr);
     // One log line per request, written after the answer.
-    let mut log = String::new();
-    err.read_line(&mut log).unwrap();
-    drop(child);
+    let log = serving.line();
+    drop(serving);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"name\":\"elocute\""), "{answer}");
     assert!(log.starts_with("GET / 200"), "{log}");
@@ -274,9 +301,7 @@ fn serve_prints_its_address_and_answers() {
 
 #[test]
 fn cert_makes_a_certificate_that_serve_speaks_https_with() {
-    use std::io::{BufRead, BufReader, Read, Write};
     let dir = tmpdir("cli-cert").join("tls");
-    let _ = std::fs::remove_dir_all(&dir);
     let out = dir.to_str().unwrap();
     let o = elocute(&[
         "cert",
@@ -344,43 +369,17 @@ fn cert_makes_a_certificate_that_serve_speaks_https_with() {
     assert!(e.contains("cert.pem: no private key"), "{e}");
     assert_eq!(e.trim().lines().count(), 1, "{e}");
 
-    /// Ends the server however the test ends.
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_elocute"))
-            .args(["serve", "--port", "0", "--threads", "1", "--tls-cert"])
-            .arg(&cert)
-            .arg("--tls-key")
-            .arg(&key)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut err = BufReader::new(child.0.stderr.take().unwrap());
-    let (mut first, mut second) = (String::new(), String::new());
-    err.read_line(&mut first).unwrap();
-    err.read_line(&mut second).unwrap();
+    let mut serving = Serving::start(&[
+        "--tls-cert".as_ref(),
+        cert.as_os_str(),
+        "--tls-key".as_ref(),
+        key.as_os_str(),
+    ]);
+    let (first, second) = (serving.line(), serving.line());
     assert!(first.contains(tls.fingerprint()), "{first}");
-    let addr = second
-        .split("https://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no https address in {second:?}"))
-        .to_string();
     // Plain HTTP there is told to use HTTPS (the TLS itself: crates/elocute-server/tests/tls.rs).
-    let mut s = std::net::TcpStream::connect(&addr).unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    drop(child);
+    let answer = get_root(&address_after(&second, "https://"));
+    drop(serving);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("use https://"), "{answer}");
 }

@@ -13,8 +13,8 @@ use common::{server, start};
 use elocute::{Assessor, AudioLimits, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::{Server, Service, ServiceOptions};
 use elocute_tests::{
-    assessor, opus_encode, speak, tmpdir, two_sentence_reading, webm_from_opus, with_unknown_sizes,
-    TWO_SENTENCES,
+    assessor, opus_encode, read_http_response, speak, tmpdir, two_sentence_reading, webm_from_opus,
+    with_unknown_sizes, TWO_SENTENCES,
 };
 use serde_json::Value;
 
@@ -769,29 +769,10 @@ fn tokens_and_browser_style_keys() {
     assert_eq!(handshake("X-ConnectionId=abc"), 401);
 }
 
-/// One response on a connection kept open: the head, then `Content-Length` bytes.
+/// One response on a connection kept open: the status and the body.
 fn read_one_response(s: &mut TcpStream) -> (u16, String) {
-    let mut raw = Vec::new();
-    let mut byte = [0u8];
-    while !raw.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut byte).unwrap(), 1, "the head ended early");
-        raw.push(byte[0]);
-    }
-    let head = String::from_utf8(raw).unwrap();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length: ")
-                .map(|v| v.trim().parse().unwrap())
-        })
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    s.read_exact(&mut body).unwrap();
-    (
-        head[9..12].parse().unwrap(),
-        String::from_utf8(body).unwrap(),
-    )
+    let (status, body) = read_http_response(s);
+    (status, String::from_utf8(body).unwrap())
 }
 
 /// Every wait ends: a websocket the app left idle is closed after the idle timeout (1 s here),

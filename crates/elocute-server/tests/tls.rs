@@ -11,7 +11,7 @@ use base64::Engine as _;
 use elocute::{Assessor, PronunciationAssessmentConfig, RestFormat};
 use elocute_server::tls::{self_signed, SelfSigned, TlsConfig};
 use elocute_server::{Server, Service, ServiceOptions};
-use elocute_tests::{assessor, speak, tmpdir};
+use elocute_tests::{assessor, read_http_response, speak, tmpdir};
 use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use serde_json::Value;
 
@@ -101,33 +101,10 @@ fn request(keep_alive: bool) -> Vec<u8> {
     r
 }
 
-/// Read one response with a Content-Length: (status, body).
+/// One response on a connection kept open: the status and the JSON body.
 fn response(s: &mut impl Read) -> (u16, Value) {
-    let mut raw = Vec::new();
-    let mut byte = [0u8; 1];
-    while !raw.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            s.read(&mut byte).unwrap(),
-            1,
-            "the connection ended mid-head: {raw:?}"
-        );
-        raw.push(byte[0]);
-    }
-    let head = String::from_utf8(raw).unwrap();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap())
-        })
-        .expect("a Content-Length");
-    let mut body = vec![0u8; length];
-    s.read_exact(&mut body).unwrap();
-    (
-        head[9..12].parse().unwrap(),
-        serde_json::from_slice(&body).unwrap_or(Value::Null),
-    )
+    let (status, body) = read_http_response(s);
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 #[test]
