@@ -12,7 +12,7 @@
 # utterances, and the wrong-text (MM-) and swapped-word (SUB-) rows made of them. TTS rows are used
 # when TTS_MANIFEST exists (scripts/train/gen_tts.py), as in run_all.sh; without it the scorer is
 # trained without TTS rows (so762 only), which is how the README's continuous-mode numbers were made.
-# ENSEMBLE (default 1), SWAPPED_WEIGHT (2) and EPOCHS (15) as for run_all.sh.
+# ENSEMBLE (default 3), SWAPPED_WEIGHT (2) and EPOCHS (15) as for run_all.sh.
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI. About 2 minutes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -66,6 +66,6 @@ rm -rf "$out/model"
 cp -a "$model" "$out/model"
 rm -f "$out/model/README.md"
 "$py" "$here/train.py" --features "$data/features-heldout.jsonl" --scores "$scores" \
-  --utt2spk "$corpus/train/utt2spk" --epochs "${EPOCHS:-15}" --ensemble "${ENSEMBLE:-1}" --swapped-phone-weight "${SWAPPED_WEIGHT:-2}" --threads "$threads" \
+  --utt2spk "$corpus/train/utt2spk" --epochs "${EPOCHS:-15}" --ensemble "${ENSEMBLE:-3}" --swapped-phone-weight "${SWAPPED_WEIGHT:-2}" --threads "$threads" \
   --export "$out/model" --acoustic-model "$(basename "$model")" --json-out "$data/export.json"
 echo "heldout.sh: $out/model (scorer without the speakers in $out/speakers.txt)" >&2

@@ -11,8 +11,8 @@
 #
 # Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
 # TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
-# default ../data/scorer/<model name>), EPOCHS (15), ENSEMBLE (1; K > 1 trains K scorers from different
-# seeds averaged in one graph: measured in scripts/scorer/README.md, not shipped), SWAPPED_WEIGHT (2: the loss
+# default ../data/scorer/<model name>), EPOCHS (15), ENSEMBLE (3: K scorers trained from different
+# seeds, averaged in one graph; nn-v4's since session 13, 1 before and for the other models' scorers), SWAPPED_WEIGHT (2: the loss
 # weight of the phone a swapped-word row lacks; 1 before session 12), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
 # (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them),
 # PREPARE_ARGS (extra prepare.py options, e.g. "--missing 300").
@@ -42,7 +42,7 @@ cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$da
 "$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
   --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
 common=(--features "$data/features.jsonl" --scores "$scores" --utt2spk "$corpus/train/utt2spk"
-        --epochs "${EPOCHS:-15}" --ensemble "${ENSEMBLE:-1}" --swapped-phone-weight "${SWAPPED_WEIGHT:-2}" --threads "$threads")
+        --epochs "${EPOCHS:-15}" --ensemble "${ENSEMBLE:-3}" --swapped-phone-weight "${SWAPPED_WEIGHT:-2}" --threads "$threads")
 if [ "${CV:-5}" != 0 ]; then
   subset=()
   [ -f "$split_json" ] && subset=(--subset-speakers "$split_json")
