@@ -2,6 +2,7 @@
 """Correlate elocute batch results with speechocean762 expert scores.
 
     evaluate.py --results OUT.jsonl --scores train-scores.json [--folds 5 --seed 0] [--json]
+                [--speakers-file SPEAKERS.txt]
 
 OUT.jsonl is what `elocute batch` writes (one {"id", "result"} or {"id", "error"}
 per line); the scores file maps utterance id to the expert annotation
@@ -13,7 +14,10 @@ items and the mean squared error of a least-squares linear fit
 expert ~ a + b*ours, cross-validated over --folds speaker-disjoint folds (so the
 MSE is in the expert's units and the fit never saw the held-out speakers).
 It also prints the AUC for detecting phones the experts rated below 1.5 from
-our phone AccuracyScore (lower = worse).
+our phone AccuracyScore (lower = worse), and how our word `ErrorType` `Mispronunciation`
+agrees with the experts' mispronounced words (word accuracy below 6 of 10): flags, precision,
+recall. --speakers-file (one speaker id per line, e.g. `scripts/scorer/heldout.sh`'s
+speakers.txt) keeps only those speakers' utterances.
 
 Phones are matched by word index and position within the word: our Words
 are the normalised reference words in order. An utterance whose word count
@@ -152,7 +156,7 @@ def collect(results, scores, utt2spk):
     phones: list of dicts with our accuracy, the expert's, speaker, utt, word index, position.
     """
     pairs = {k: [] for k in ("word_acc", "word_total", "sent_acc", "fluency", "completeness",
-                             "pron", "prosody")}
+                             "pron", "prosody", "flag")}
     phones = []
     c = dict(items=0, ok=0, failed=0, not_annotated=0, no_result=0, utt_word_mismatch=0,
              word_text_mismatch=0, word_phone_count_mismatch=0, phone_identity_mismatch=0,
@@ -194,6 +198,8 @@ def collect(results, scores, utt2spk):
                 c["words_matched"] += 1
                 pairs["word_acc"].append((float(wacc), float(ew["accuracy"]), spk))
                 pairs["word_total"].append((float(wacc), float(ew["total"]), spk))
+                flagged = w["PronunciationAssessment"].get("ErrorType") == "Mispronunciation"
+                pairs["flag"].append((flagged, float(ew["accuracy"]) < 6, spk))
             ph = w.get("Phonemes") or []
             eph = ew.get("phones") or []
             eacc = ew.get("phones-accuracy") or []
@@ -238,6 +244,14 @@ def table(pairs, phones, folds_k, seed):
         if v:
             row(label, [a for a, _, _ in v], [b for _, b, _ in v], [s for _, _, s in v])
     extra = {}
+    if pairs["flag"]:
+        flagged = sum(f for f, _, _ in pairs["flag"])
+        bad = sum(b for _, b, _ in pairs["flag"])
+        hit = sum(f and b for f, b, _ in pairs["flag"])
+        extra["mispronunciation_flags"] = dict(
+            words=len(pairs["flag"]), mispronounced=bad, flags=flagged,
+            precision=hit / flagged if flagged else float("nan"),
+            recall=hit / bad if bad else float("nan"))
     if phones:
         pos = [p["expert"] < 1.5 for p in phones]
         extra["phone_auc_below_1.5"] = auc([-p["ours"] for p in phones], pos)
@@ -261,6 +275,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--utt2spk", default=None)
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--speakers-file", default=None, help="only these speakers (one id per line)")
     a = ap.parse_args(argv)
 
     with open(a.scores, encoding="utf-8") as f:
@@ -268,6 +283,10 @@ def main(argv=None):
     results = load_results(a.results)
     u2s_path = a.utt2spk or os.path.join(os.path.dirname(os.path.abspath(a.scores)), "train-utt2spk")
     utt2spk = load_utt2spk(u2s_path) if os.path.exists(u2s_path) else {}
+    if a.speakers_file:
+        with open(a.speakers_file, encoding="utf-8") as f:
+            keep = {line.strip() for line in f if line.strip()}
+        results = {u: r for u, r in results.items() if speaker_of(u, utt2spk) in keep}
 
     pairs, phones, counts = collect(results, scores, utt2spk)
     rows, extra = table(pairs, phones, a.folds, a.seed)
@@ -299,6 +318,10 @@ def main(argv=None):
               f"{fmt(extra['phone_auc_below_1.5'])}")
         print("mean phone AccuracyScore by expert rating: " + ", ".join(
             f"{k}: {v:.1f}" for k, v in extra["mean_ours_by_expert"].items()))
+    if "mispronunciation_flags" in extra:
+        m = extra["mispronunciation_flags"]
+        print(f"Mispronunciation flags (expert word accuracy < 6: {m['mispronounced']} of {m['words']} words): "
+              f"{m['flags']} flags, precision {fmt(m['precision'])}, recall {fmt(m['recall'])}")
     print(f"(pearson over all items; cv-mse: linear fit, {a.folds}-fold speaker-disjoint, seed {a.seed};"
           " expert units: phone 0-2, others 0-10)")
     return 0
