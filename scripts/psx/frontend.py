@@ -65,7 +65,7 @@ FBANK80 = {
     "fill_digital_silence": True,
 }
 
-# A quarter second of exact zeros at 16 kHz is digital silence (see fill_digital_silence).
+# A quarter second at 16 kHz of samples that round to 0 in 16 bits is digital silence (see fill_digital_silence).
 DIGITAL_SILENCE_RUN = 4000
 _M64 = (1 << 64) - 1
 
@@ -83,10 +83,11 @@ def unit_noise(n):
 
 
 def fill_digital_silence(x, step):
-    """Runs of >= DIGITAL_SILENCE_RUN exact zeros in x (scaled so one int16 step is `step`) become
-    deterministic white noise of standard deviation `step`; everything else is unchanged."""
+    """Runs of >= DIGITAL_SILENCE_RUN samples under half an int16 step in x (scaled so one int16 step
+    is `step`: what a 16-bit file stores as 0) become deterministic white noise of standard
+    deviation `step`; everything else is unchanged (as the Rust front end's fill_digital_silence)."""
     x = np.array(x, np.float64)
-    z = np.concatenate([[0], (x == 0).astype(np.int8), [0]])
+    z = np.concatenate([[0], (np.abs(x) < step / 2).astype(np.int8), [0]])
     d = np.diff(z)
     for s, e in zip(np.where(d == 1)[0], np.where(d == -1)[0]):
         if e - s >= DIGITAL_SILENCE_RUN:

@@ -105,8 +105,10 @@ impl FeatureExtractor {
     ///
     /// Non-finite samples are treated as silence (0) and samples outside `[-1, 1]` are clipped,
     /// as an int16 recording would be. With `fill_digital_silence`, a quarter second or more of
-    /// exact zeros is heard as a microphone's quietest noise, one int16 step (deterministic,
-    /// so the same audio always gives the same features). Audio shorter than one frame gives
+    /// digital silence (samples a 16-bit recording would store as 0: exact zeros, or the tiny
+    /// values an Opus decoder or float pipeline leaves in silence) is heard as a microphone's
+    /// quietest noise, one int16 step (deterministic, so the same audio always gives the same
+    /// features). Audio shorter than one frame gives
     /// [`Error::EmptyAudio`] (with no path).
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>> {
         let cfg = &self.cfg;
@@ -297,8 +299,9 @@ fn sphinx_deltas(c: &Array2<f64>) -> Array2<f64> {
     out
 }
 
-/// Runs of at least this many exact zeros (a quarter second at 16 kHz) are digital silence: no
-/// microphone gives them; padding, a muted input and synthesisers do. Shorter runs are left as
+/// Runs of at least this many samples that round to 0 in 16 bits (a quarter second at 16 kHz) are
+/// digital silence: no microphone gives them; padding, a muted input and synthesisers do, and so
+/// does a browser recording of them (Opus decodes silence to values like 1e-34, not to 0). Shorter runs are left as
 /// they are: speechocean762 has runs of up to 0.12 s (a recorder's gate, 3 speakers of its train
 /// split) and the models were trained on them as they are; filling those lowered the experts'
 /// agreement on those utterances (phone Pearson 0.58 to 0.51, in sample).
@@ -308,16 +311,20 @@ const DIGITAL_SILENCE_RUN: usize = 4000;
 /// deterministic white noise of standard deviation `step`. The log energy of exact zeros is the
 /// log floor, some 20 natural-log units below the quietest recorded silence, and a model that
 /// normalises by the utterance's mean then hears all the speech shifted: the bundled sample
-/// followed by 4.6 s of zeros scored 16 instead of 97. Audio without such runs is unchanged.
+/// followed by 4.6 s of zeros scored 16 instead of 97, and a browser's Opus recording of a clip
+/// followed by a second of silence 83 instead of 95. Samples under half a step are what a 16-bit
+/// file stores as 0, so 16 kHz int16 audio (the models' training data) is judged exactly as
+/// before; audio without such runs is unchanged.
 fn fill_digital_silence(mut x: Vec<f64>, step: f64) -> Vec<f64> {
+    let silent = |v: f64| v.abs() < step / 2.0;
     let mut i = 0;
     while i < x.len() {
-        if x[i] != 0.0 {
+        if !silent(x[i]) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < x.len() && x[i] == 0.0 {
+        while i < x.len() && silent(x[i]) {
             i += 1;
         }
         if i - start >= DIGITAL_SILENCE_RUN {
@@ -383,5 +390,22 @@ mod tests {
         let rms = (filled.iter().map(|v| v * v).sum::<f64>() / filled.len() as f64).sqrt();
         assert!((rms - 2.0).abs() < 0.1, "{rms}");
         assert_eq!(fill_digital_silence(x, 2.0), y, "deterministic");
+    }
+
+    #[test]
+    fn values_a_16_bit_file_would_store_as_zero_count_as_silence() {
+        // Step 2: under 1.0 rounds to 0 in 16 bits (an Opus decoder's 1e-34 in silence).
+        let mut x = vec![100.0; 1000];
+        x.extend((0..DIGITAL_SILENCE_RUN).map(|k| if k % 2 == 0 { 1e-30 } else { -0.9 }));
+        let quiet_noise = x.len();
+        x.extend((0..DIGITAL_SILENCE_RUN).map(|k| if k % 2 == 0 { 1.1 } else { -1.1 }));
+        let y = fill_digital_silence(x.clone(), 2.0);
+        assert!(y[1000..quiet_noise].iter().all(|v| v.abs() > 1e-9));
+        let rms = (y[1000..quiet_noise].iter().map(|v| v * v).sum::<f64>()
+            / DIGITAL_SILENCE_RUN as f64)
+            .sqrt();
+        assert!((rms - 2.0).abs() < 0.1, "{rms}");
+        // A step or more is a real (if faint) signal: kept.
+        assert_eq!(y[quiet_noise..], x[quiet_noise..]);
     }
 }
