@@ -2,9 +2,11 @@
 # Sets up everything elocute needs on a Debian machine, and is safe to run again:
 #   - Debian packages: espeak-ng and sox (test audio), opus-tools (Ogg/Opus test files), mkvtoolnix
 #     (WebM test files: mkvmerge), python3 venv
-#     support, unzip, nodejs and npm (the Speech SDK protocol tests)
+#     support, unzip, nodejs and npm (the Speech SDK protocol tests), chromium (the demo page's
+#     browser test)
 #   - tests/sdk-js/node_modules/ and .venv-sdk/: Microsoft's Speech SDKs for JavaScript and Python
 #     (pinned), which the server's websocket tests drive as apps would
+#   - tests/browser/node_modules/: puppeteer-core (pinned), which drives Chromium on the demo page
 #   - third_party/onnxruntime/: the onnxruntime shared library taken from the PyPI wheel
 #   - .venv/: Python packages for the model conversion script (pinned)
 #   - models/ps-en-us-ptm/model.onnx: the pocketsphinx en-us model converted to ONNX
@@ -31,6 +33,8 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v cc >/dev/null || need_apt+=(gcc)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+# Debian's Chromium, for the demo page's browser test (its binary, not the /usr/bin wrapper).
+[ -x /usr/lib/chromium/chromium ] || need_apt+=(chromium)
 # The Speech SDK for Python's native library links ALSA.
 ldconfig -p 2>/dev/null | grep -q 'libasound.so.2 ' || need_apt+=(libasound2)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -49,6 +53,14 @@ if [ "$(cat tests/sdk-js/node_modules/.elocute-stamp 2>/dev/null)" != "$sdk_stam
   log "installing the Speech SDK for JavaScript (npm ci in tests/sdk-js)"
   (cd tests/sdk-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "$sdk_stamp" > tests/sdk-js/node_modules/.elocute-stamp
+fi
+
+# puppeteer-core, at the version tests/browser/package-lock.json pins (it fetches no browser).
+browser_stamp=$(sha256sum tests/browser/package-lock.json | cut -c1-16)
+if [ "$(cat tests/browser/node_modules/.elocute-stamp 2>/dev/null)" != "$browser_stamp" ]; then
+  log "installing puppeteer-core for the browser test (npm ci in tests/browser)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$browser_stamp" > tests/browser/node_modules/.elocute-stamp
 fi
 
 # The Speech SDK for Python, at the version tests/sdk-py/requirements.txt pins.
