@@ -12,7 +12,7 @@
 # utterances, and the wrong-text (MM-) and swapped-word (SUB-) rows made of them. TTS rows are used
 # when TTS_MANIFEST exists (scripts/train/gen_tts.py), as in run_all.sh; without it the scorer is
 # trained without TTS rows (so762 only), which is how the README's continuous-mode numbers were made.
-# ENSEMBLE (default 3), SWAPPED_WEIGHT (2) and EPOCHS (15) as for run_all.sh.
+# ENSEMBLE (default 3), SWAPPED_WEIGHT (2), EPOCHS (15) and PREPARE_ARGS as for run_all.sh.
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI. About 2 minutes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,9 +32,10 @@ data="$out/data"
 mkdir -p "$data"
 tts_arg=()
 [ -f "$tts" ] && tts_arg=(--tts "$tts")
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}"
+# shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" ${PREPARE_ARGS:-}
 cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
-  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") > "$data/all.tsv"
+  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
 "$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
   --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
 "$py" - "$split_json" "$corpus/train/utt2spk" "$data/features.jsonl" "$data/features-heldout.jsonl" \
@@ -49,6 +50,8 @@ def source(uid):
         uid = uid.split("-", 3)[3]
     elif uid.startswith("MM-"):
         uid = uid[3:]
+    elif uid.startswith("AUG-"):
+        uid = uid.split("-", 2)[2]
     return uid if uid in utt2spk else None
 kept = dropped = 0
 with open(src) as f, open(dst, "w") as o:

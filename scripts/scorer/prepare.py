@@ -17,6 +17,12 @@ DIR/subst.tsv       600 so762 and 600 TTS readings whose text has one word swapp
                     whose text has one word swapped for a word with one phone more (`cat` -> `cats`),
                     same id scheme: the phone the reading lacks is scored 0, so that a dropped phone
                     costs the word too
+DIR/aug.tsv         with --augment N: N train utterances (all with N >= 2,500) as heard in a noisy or
+                    reverberant room (`AUG-noise-<utt>`, `AUG-reverb-<utt>`; audio in DIR/aug/, made with
+                    sox in repeatable mode): two in three with pink noise at an amplitude of 0.01-0.1 under
+                    speech normalised to -6 dBFS (about 30 to 12 dB SNR), one in three with room reverberation
+                    (reverberance 30-70 %, room scale 30-80 %). Labels: the experts' phone and word scores of the
+                    utterance (train.py leaves its utterance scores unlabelled unless --aug-utterance-labels)
 DIR/lexicon.txt     the corpus's canonical pronunciation of each train word first
                     (scripts/so762/make_manifest.py --lexicon-out)
 
@@ -113,6 +119,7 @@ def main():
     ap.add_argument("--subst", type=int, default=600, help="substituted-word rows per source (so762, TTS)")
     ap.add_argument("--missing", type=int, default=600, help="one-phone-more word rows on TTS audio (0 = none)")
     ap.add_argument("--missing-so762", type=int, default=0, help="one-phone-more word rows on so762 audio")
+    ap.add_argument("--augment", type=int, default=0, help="noisy/reverberant copies of so762 rows (0 = none)")
     ap.add_argument("--seed", type=int, default=762)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -166,8 +173,44 @@ def main():
         n_missing = sum(write_swaps(f, src, a.missing_so762 if src is rows else a.missing, longer)
                         for src in sources)
     print(f"prepare.py: {n_sub} substituted-word rows, {n_missing} one-phone-more rows", file=sys.stderr)
+    augment(rows, a)
     print(f"prepare.py: {len(rows)} so762, {len(picked)} mismatched"
           + (f", {len(right)} + {len(wrong)} mismatched TTS" if a.tts else "") + f" rows in {a.out}", file=sys.stderr)
+
+
+def augment(rows, a):
+    """DIR/aug.tsv and DIR/aug/*.wav (see the module doc); removes a stale aug.tsv when --augment is 0."""
+    path = os.path.join(a.out, "aug.tsv")
+    if a.augment <= 0:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    # A generator of its own, so that the rows above are the same with or without augmentation.
+    rng = random.Random(a.seed + 1)
+    picked = rows if a.augment >= len(rows) else rng.sample(rows, a.augment)
+    folder = os.path.join(a.out, "aug")
+    os.makedirs(folder, exist_ok=True)
+    sox = ["sox", "-R", "-q"]
+    with open(path, "w", encoding="utf-8") as f:
+        for utt, wav, text in picked:
+            kind = rng.choice(["noise", "noise", "reverb"])
+            out = os.path.join(folder, f"{utt}.wav")
+            if kind == "noise":
+                amplitude = round(10 ** rng.uniform(-2.0, -1.0), 4)
+                speech, noise = out + ".speech.wav", out + ".noise.wav"
+                seconds = subprocess.run(["soxi", "-D", wav], check=True, capture_output=True, text=True).stdout.strip()
+                subprocess.run(sox + [wav, speech, "gain", "-n", "-6"], check=True)
+                subprocess.run(sox + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds,
+                                      "pinknoise", "vol", str(amplitude)], check=True)
+                subprocess.run(sox + ["-m", speech, noise, out], check=True)
+                os.remove(speech)
+                os.remove(noise)
+            else:
+                reverberance, room = rng.randint(30, 70), rng.randint(30, 80)
+                subprocess.run(sox + [wav, out, "gain", "-6", "reverb", str(reverberance), "50", str(room),
+                                      "gain", "-n", "-3"], check=True)
+            f.write(f"AUG-{kind}-{utt}\t{out}\t{text}\n")
+    print(f"prepare.py: {len(picked)} noisy or reverberant copies of so762 rows", file=sys.stderr)
 
 
 if __name__ == "__main__":

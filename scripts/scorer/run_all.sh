@@ -15,7 +15,8 @@
 # seeds, averaged in one graph; nn-v4's since session 13, 1 before and for the other models' scorers), SWAPPED_WEIGHT (2: the loss
 # weight of the phone a swapped-word row lacks; 1 before session 12), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
 # (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them),
-# PREPARE_ARGS (extra prepare.py options, e.g. "--missing 300").
+# PREPARE_ARGS (extra prepare.py options, e.g. "--missing 300", or "--augment 2500" for noisy and
+# reverberant copies of the so762 rows: measured in scripts/scorer/README.md, not shipped).
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,7 +38,7 @@ tts_arg=()
 # shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
 "$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" ${PREPARE_ARGS:-}
 cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
-  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") > "$data/all.tsv"
+  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
 # --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
 "$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
   --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer

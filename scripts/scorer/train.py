@@ -41,7 +41,7 @@ UTT_KEYS = ["accuracy", "completeness", "fluency", "prosodic", "total"]
 SPOKEN_THRESHOLD = 50.0
 
 
-def load_rows(path, scores, utt2spk, swapped_weight=1.0):
+def load_rows(path, scores, utt2spk, swapped_weight=1.0, aug_utterance_labels=False):
     """Feature rows with their labels and masks (a label's mask is its weight in the loss)."""
     out, skipped = [], {"error": 0, "no-label": 0, "word-mismatch": 0}
     for line in open(path, encoding="utf-8"):
@@ -107,8 +107,12 @@ def load_rows(path, scores, utt2spk, swapped_weight=1.0):
             yu[[0, 1]] = 1.0
             mu[[0, 1]] = 1
         else:
-            spk = utt2spk.get(uid)
-            expert = scores.get(uid)
+            # AUG-<kind>-<utt>: utt heard in a noisy or reverberant room, with its experts' labels.
+            src_uid = uid.split("-", 2)[2] if uid.startswith("AUG-") else uid
+            if src_uid != uid:
+                kind = "aug"
+            spk = utt2spk.get(src_uid)
+            expert = scores.get(src_uid)
             if expert is None:
                 skipped["no-label"] += 1
                 continue
@@ -127,7 +131,7 @@ def load_rows(path, scores, utt2spk, swapped_weight=1.0):
                     mp[idx] = 1
             for k, key in enumerate(UTT_KEYS):
                 yu[k] = float(expert[key]) / 10.0
-                mu[k] = 1
+                mu[k] = 0 if kind == "aug" and not aug_utterance_labels else 1
         out.append(dict(id=uid, kind=kind, spk=spk, x=x, ph=np.asarray(r["phone_ids"], np.int64),
                         word_of=word_of, yp=yp, mp=mp, yw=yw, mw=mw, yu=yu, mu=mu, expert=expert,
                         gop=np.asarray(r["gop_accuracy"], np.float32)))
@@ -399,6 +403,8 @@ def main():
     ap.add_argument("--seed", type=int, default=762)
     ap.add_argument("--ensemble", type=int, default=1,
                     help="train K scorers from different seeds and average them (one exported graph)")
+    ap.add_argument("--aug-utterance-labels", action="store_true",
+                    help="train the utterance head on AUG- rows too (default: their phone and word labels only)")
     ap.add_argument("--swapped-phone-weight", type=float, default=1.0,
                     help="loss weight of the phone a swapped-word row's reading lacks or replaces")
     ap.add_argument("--ensemble-utterance-only", action="store_true",
@@ -418,7 +424,7 @@ def main():
     utt2spk = dict(l.split() for l in open(a.utt2spk, encoding="utf-8") if l.strip())
     rows, skipped = [], {}
     for f in a.features:
-        r, s = load_rows(f, scores, utt2spk, a.swapped_phone_weight)
+        r, s = load_rows(f, scores, utt2spk, a.swapped_phone_weight, a.aug_utterance_labels)
         rows += r
         for k, v in s.items():
             skipped[k] = skipped.get(k, 0) + v
@@ -427,7 +433,7 @@ def main():
     if a.no_tts:
         rows = [r for r in rows if r["kind"] not in ("tts", "tts-mismatch", "subst-tts")]
     kinds = {k: sum(r["kind"] == k for r in rows)
-             for k in ["so762", "mismatch", "tts", "tts-mismatch", "subst", "subst-tts"]}
+             for k in ["so762", "aug", "mismatch", "tts", "tts-mismatch", "subst", "subst-tts"]}
     print(f"rows {kinds}, skipped {skipped}", file=sys.stderr)
     report = dict(args=vars(a), rows=kinds, skipped=skipped)
 
