@@ -216,3 +216,31 @@ pub fn read_http_response(s: &mut impl std::io::Read) -> (u16, Vec<u8>) {
     s.read_exact(&mut body).unwrap();
     (head[9..12].parse().unwrap(), body)
 }
+
+/// The JSON a helper script (an SDK or browser driver) printed, after checking that it
+/// succeeded: panics naming `script` with its stderr, or with what it printed instead of JSON.
+pub fn script_json(script: &str, out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// `wav` with `before` and `after` seconds of digital silence around it, as a 16 kHz WAV
+/// `dir/name.wav`: a learner pressing Record and starting late, a recorder left running.
+pub fn with_silence(dir: &Path, name: &str, wav: &Path, before: f64, after: f64) -> PathBuf {
+    let zeros = |s: f64| vec![0.0f32; (s * 16_000.0) as usize];
+    let mut samples = zeros(before);
+    samples.extend(elocute_audio::read_audio(wav, Default::default()).unwrap());
+    samples.extend(zeros(after));
+    let path = dir.join(format!("{name}.wav"));
+    elocute_audio::write_wav_i16(&path, &samples, 16_000).unwrap();
+    path
+}

@@ -2,7 +2,8 @@
 
 use elocute::{Assessor, Error, Granularity, PronunciationAssessmentConfig, RecognitionStatus};
 use elocute_tests::{
-    assessor, hundred, opus_encode, speak, text_scores, tmpdir, webm_from_opus, with_unknown_sizes,
+    assessor, hundred, opus_encode, speak, text_scores, tmpdir, webm_from_opus, with_silence,
+    with_unknown_sizes,
 };
 
 const FOX: &str = "The quick brown fox jumps over the lazy dog.";
@@ -1179,10 +1180,7 @@ fn opus_with_a_silent_tail_scores_like_the_wav() {
     let dir = tmpdir("opus-silent-tail");
     let text = "Good morning. How are you today?";
     let speech = speak(&dir, "speech", text, 150);
-    let mut samples = elocute_audio::read_audio(&speech, Default::default()).unwrap();
-    samples.extend(std::iter::repeat_n(0.0, 24_000));
-    let wav = dir.join("tail.wav");
-    elocute_audio::write_wav_i16(&wav, &samples, 16_000).unwrap();
+    let wav = with_silence(&dir, "tail", &speech, 0.0, 1.5);
     let from_wav = text_scores(&assessor().assess_file(&wav, &hundred(text)).unwrap());
     let opus = opus_encode(&wav, 64);
     let from_opus = text_scores(&assessor().assess_file(&opus, &hundred(text)).unwrap());

@@ -10,8 +10,7 @@ use std::process::Command;
 
 use elocute::PronunciationAssessmentConfig;
 use elocute_server::tls::self_signed;
-use elocute_server::{Server, Service, ServiceOptions};
-use elocute_tests::{assessor, lexical_words, speak, tmpdir};
+use elocute_tests::{assessor, lexical_words, script_json, speak, tmpdir, with_silence};
 use serde_json::Value;
 
 const TEXT: &str = "Good morning. How are you today?";
@@ -49,28 +48,14 @@ fn drive(url: &str, wav: &Path, text: Option<&str>, trust_any_certificate: bool)
         cmd.arg("--trust-any-certificate");
     }
     let out = cmd.output().expect("node (run scripts/setup.sh)");
-    assert!(
-        out.status.success(),
-        "demo.mjs failed (is chromium installed? run scripts/setup.sh): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "demo.mjs printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    script_json("demo.mjs (needs chromium: run scripts/setup.sh)", &out)
 }
 
 /// `TEXT` read by espeak-ng after half a second of silence (a learner pressing Record, then
 /// reading), as a 16 kHz WAV.
 fn reading(dir: &Path) -> PathBuf {
     let speech = speak(dir, "speech", TEXT, 150);
-    let mut samples = vec![0.0f32; 8_000];
-    samples.extend(elocute_audio::read_audio(&speech, Default::default()).unwrap());
-    let wav = dir.join("reading.wav");
-    elocute_audio::write_wav_i16(&wav, &samples, 16_000).unwrap();
-    wav
+    with_silence(dir, "reading", &speech, 0.5, 0.0)
 }
 
 /// The settings the demo page sends (see `demo.html`'s `send`).
@@ -169,18 +154,7 @@ fn another_machine_gets_the_microphone_over_https_only() {
     assert!(plain["result"].is_null(), "{plain}");
 
     let cert = self_signed(&["lan.test".into()]).unwrap();
-    let server = Server::bind(
-        "127.0.0.1:0",
-        Service::new(
-            elocute::Assessor::with_default_model().expect("default model (run scripts/setup.sh)"),
-            ServiceOptions::default(),
-        ),
-    )
-    .unwrap()
-    .quiet()
-    .tls(cert.tls_config().unwrap());
-    let server: &'static Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(1));
+    let (server, _running) = common::start_tls(cert.tls_config().unwrap(), 1, None);
     let page = drive(
         &format!("https://lan.test:{}/demo", server.local_addr().port()),
         &wav,

@@ -15,7 +15,9 @@ use elocute::{
 };
 use elocute_server::sdk::{phrase_json, sdk_settings, SdkReply, SdkSession};
 use elocute_server::{Service, ServiceOptions};
-use elocute_tests::{assessor, lexical_words, speak, tmpdir, two_sentence_reading, TWO_SENTENCES};
+use elocute_tests::{
+    assessor, lexical_words, script_json, speak, tmpdir, two_sentence_reading, TWO_SENTENCES,
+};
 use serde_json::Value;
 
 const INTERACTIVE: &str = "/speech/recognition/interactive/cognitiveservices/v1";
@@ -90,17 +92,7 @@ fn run_over(
         .args(args)
         .output()
         .expect("the SDK's runtime (run scripts/setup.sh)");
-    assert!(
-        out.status.success(),
-        "{script} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{script} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    script_json(script, &out)
 }
 
 /// The config the SDK sends for recognize.mjs's settings.
@@ -1017,20 +1009,9 @@ fn both_sdks_recognize_over_wss_with_a_certificate_they_are_told_to_trust() {
     let dir = tmpdir("sdk-tls");
     let cert = dir.join("cert.pem");
     std::fs::write(&cert, &made.cert_pem).unwrap();
-    let tls = made.tls_config().unwrap();
-    let server = elocute_server::Server::bind(
-        "127.0.0.1:0",
-        Service::new(
-            Assessor::with_default_model().unwrap(),
-            ServiceOptions::default(),
-        ),
-    )
-    .unwrap()
-    .quiet()
-    .tls(tls);
-    let server: &'static elocute_server::Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(2));
-    let addr = server.local_addr();
+    let addr = common::start_tls(made.tls_config().unwrap(), 2, None)
+        .0
+        .local_addr();
 
     let text = "Good morning. How are you today?";
     let want = assessor()

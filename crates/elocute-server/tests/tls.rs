@@ -2,15 +2,16 @@
 //! told what to do, untrusting clients that do not stop the server, and
 //! certificate files that are wrong named as such.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use base64::Engine as _;
-use elocute::{Assessor, PronunciationAssessmentConfig, RestFormat};
+use elocute::{PronunciationAssessmentConfig, RestFormat};
 use elocute_server::tls::{self_signed, SelfSigned, TlsConfig};
-use elocute_server::{Server, Service, ServiceOptions};
 use elocute_tests::{assessor, read_http_response, speak, tmpdir};
 use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use serde_json::Value;
@@ -31,18 +32,8 @@ fn server() -> SocketAddr {
         let c = cert();
         let tls = c.tls_config().unwrap();
         assert_eq!(tls.fingerprint(), c.fingerprint);
-        let assessor =
-            Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
-        let server = Server::bind(
-            "127.0.0.1:0",
-            Service::new(assessor, ServiceOptions::default()),
-        )
-        .unwrap()
-        .quiet()
-        .tls(tls);
+        let server = common::start_tls(tls, 2, None).0;
         assert!(server.is_tls());
-        let server: &'static Server = Box::leak(Box::new(server));
-        std::thread::spawn(move || server.run(2));
         server.local_addr()
     })
 }
@@ -209,19 +200,8 @@ fn wrong_certificate_files_are_named() {
 
 #[test]
 fn a_handshake_that_stalls_is_dropped() {
-    let c = cert();
-    let tls = c.tls_config().unwrap();
-    let assessor = Assessor::with_default_model().unwrap();
-    let server = Server::bind(
-        "127.0.0.1:0",
-        Service::new(assessor, ServiceOptions::default()),
-    )
-    .unwrap()
-    .quiet()
-    .idle_timeout(Duration::from_secs(1))
-    .tls(tls);
-    let server: &'static Server = Box::leak(Box::new(server));
-    std::thread::spawn(move || server.run(1));
+    let tls = cert().tls_config().unwrap();
+    let server = common::start_tls(tls, 1, Some(Duration::from_secs(1))).0;
     // The start of a TLS handshake record, then nothing.
     let mut s = TcpStream::connect(server.local_addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();

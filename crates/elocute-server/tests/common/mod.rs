@@ -1,9 +1,13 @@
-//! Servers for the socket tests (`server.rs`, `sdk.rs`).
+//! Servers for the socket tests (`server.rs`, `sdk.rs`, `tls.rs`, `browser.rs`).
+
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use elocute::Assessor;
+use elocute_server::tls::TlsConfig;
 use elocute_server::{Server, Service, ServiceOptions};
 
 /// Start a server on a free loopback port with these options; it runs until the test binary ends.
@@ -23,12 +27,33 @@ pub fn start_server(
     workers: usize,
     idle: Option<std::time::Duration>,
 ) -> (&'static Server, std::thread::JoinHandle<()>) {
+    launch(options, workers, idle, None)
+}
+
+/// An HTTPS server with this certificate and default options, as [`start_server`].
+pub fn start_tls(
+    tls: TlsConfig,
+    workers: usize,
+    idle: Option<std::time::Duration>,
+) -> (&'static Server, std::thread::JoinHandle<()>) {
+    launch(ServiceOptions::default(), workers, idle, Some(tls))
+}
+
+fn launch(
+    options: ServiceOptions,
+    workers: usize,
+    idle: Option<std::time::Duration>,
+    tls: Option<TlsConfig>,
+) -> (&'static Server, std::thread::JoinHandle<()>) {
     let assessor = Assessor::with_default_model().expect("default model (run scripts/setup.sh)");
     let mut server = Server::bind("127.0.0.1:0", Service::new(assessor, options))
         .unwrap()
         .quiet();
     if let Some(idle) = idle {
         server = server.idle_timeout(idle);
+    }
+    if let Some(tls) = tls {
+        server = server.tls(tls);
     }
     let server: &'static Server = Box::leak(Box::new(server));
     (server, std::thread::spawn(move || server.run(workers)))
