@@ -36,6 +36,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "so762"))
+import rooms  # noqa: E402  (the same room recipe as scripts/so762/conditions_check.sh)
 
 
 def cmudict_path():
@@ -190,25 +192,14 @@ def augment(rows, a):
     picked = rows if a.augment >= len(rows) else rng.sample(rows, a.augment)
     folder = os.path.join(a.out, "aug")
     os.makedirs(folder, exist_ok=True)
-    sox = ["sox", "-R", "-q"]
     with open(path, "w", encoding="utf-8") as f:
         for utt, wav, text in picked:
             kind = rng.choice(["noise", "noise", "reverb"])
             out = os.path.join(folder, f"{utt}.wav")
             if kind == "noise":
-                amplitude = round(10 ** rng.uniform(-2.0, -1.0), 4)
-                speech, noise = out + ".speech.wav", out + ".noise.wav"
-                seconds = subprocess.run(["soxi", "-D", wav], check=True, capture_output=True, text=True).stdout.strip()
-                subprocess.run(sox + [wav, speech, "gain", "-n", "-6"], check=True)
-                subprocess.run(sox + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds,
-                                      "pinknoise", "vol", str(amplitude)], check=True)
-                subprocess.run(sox + ["-m", speech, noise, out], check=True)
-                os.remove(speech)
-                os.remove(noise)
+                rooms.noisy(wav, out, round(10 ** rng.uniform(-2.0, -1.0), 4), repeatable=True)
             else:
-                reverberance, room = rng.randint(30, 70), rng.randint(30, 80)
-                subprocess.run(sox + [wav, out, "gain", "-6", "reverb", str(reverberance), "50", str(room),
-                                      "gain", "-n", "-3"], check=True)
+                rooms.reverberant(wav, out, rng.randint(30, 70), rng.randint(30, 80), repeatable=True)
             f.write(f"AUG-{kind}-{utt}\t{out}\t{text}\n")
     print(f"prepare.py: {len(picked)} noisy or reverberant copies of so762 rows", file=sys.stderr)
 

@@ -216,7 +216,8 @@ class Avg(nn.Module):
     The utterance head is the mean of all of them. With `phones_from_first`, the phone and word heads
     are the first scorer's alone: a mean pulls a phone one scorer hears as missing towards the others
     (a dropped /d/: 13 from the first of three, 36 from their mean), over the floor that flags its word.
-    Measured, not shipped: scripts/scorer/README.md, "An ensemble of scorers".
+    The plain mean is nn-v4's shipped scorer since session 13; `phones_from_first` was measured, not
+    shipped (scripts/scorer/README.md, "An ensemble of scorers").
     """
 
     def __init__(self, models, phones_from_first=False):
@@ -509,6 +510,7 @@ def main():
             "GOPT-like learned scorer (phone, word and utterance heads over per-phone GOP features) trained on the "
             f"speechocean762 train split ({kinds['so762']} utterances, CC BY 4.0) with mismatched-text negatives "
             f"({kinds['mismatch']} so762, {kinds['tts-mismatch']} TTS) and native TTS readings ({kinds['tts']})"
+            + (f"; {kinds['aug']} noisy or reverberant copies of so762 readings" if kinds["aug"] else "")
             + ((f"; the utterance head the mean of {a.ensemble} scorers trained from different seeds"
                 if a.ensemble_utterance_only else f"; the mean of {a.ensemble} scorers trained from different seeds")
                if a.ensemble > 1 else "")
