@@ -197,9 +197,9 @@ def augment(rows, a):
             kind = rng.choice(["noise", "noise", "reverb"])
             out = os.path.join(folder, f"{utt}.wav")
             if kind == "noise":
-                rooms.noisy(wav, out, round(10 ** rng.uniform(-2.0, -1.0), 4), repeatable=True)
+                rooms.noisy(wav, out, round(10 ** rng.uniform(-2.0, -1.0), 4))
             else:
-                rooms.reverberant(wav, out, rng.randint(30, 70), rng.randint(30, 80), repeatable=True)
+                rooms.reverberant(wav, out, rng.randint(30, 70), rng.randint(30, 80))
             f.write(f"AUG-{kind}-{utt}\t{out}\t{text}\n")
     print(f"prepare.py: {len(picked)} noisy or reverberant copies of so762 rows", file=sys.stderr)
 

@@ -9,8 +9,8 @@
 # Noise (scripts/so762/rooms.py, the recipe the scorer's --augment copies use): pink noise at amplitude
 # 0.02 ("noise-quiet", median SNR about 26 dB as elocute reports it) or 0.08 ("noise-loud", about 16 dB)
 # under the speech normalised to -6 dBFS. Reverberation: reverberance 50 %, room scale 60 % (a mid-sized
-# room). The noise is sox's, unseeded, so numbers move in the third decimal between runs. Needs sox and
-# a release build of the CLI.
+# room). sox runs in repeatable mode, so a rerun gives the same audio and the same numbers (unseeded, the
+# loud-noise row moved by up to 0.02 between runs). Needs sox and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

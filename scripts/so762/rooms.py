@@ -8,33 +8,32 @@ training copies (scripts/scorer/prepare.py --augment) and for the test condition
 writes every manifest line's audio into D/<id>.wav with that treatment and OUT.tsv pointing at it.
 Noise: the speech normalised to -6 dBFS peak plus sox `pinknoise` at AMPLITUDE (0.02 gives about 26 dB
 SNR as elocute reports it, 0.08 about 16 dB). Reverberation: `gain -6 reverb REVERBERANCE 50 ROOM`
-(headroom, so it does not clip), then normalised to -3 dBFS. The command line's noise is unseeded; the
-library functions take `repeatable` (sox -R).
+(headroom, so it does not clip), then normalised to -3 dBFS. sox runs in repeatable mode (-R: its noise
+and dither are seeded), so the same input always gives the same audio.
 """
 import argparse
 import os
 import subprocess
 
 
-def _sox(repeatable):
-    return ["sox"] + (["-R"] if repeatable else []) + ["-q"]
+SOX = ["sox", "-R", "-q"]
 
 
-def noisy(src, dst, amplitude, repeatable=False):
+def noisy(src, dst, amplitude):
     """`src` with pink noise of this amplitude under the speech (normalised to -6 dBFS)."""
     speech, noise = dst + ".speech.wav", dst + ".noise.wav"
     seconds = subprocess.run(["soxi", "-D", src], check=True, capture_output=True, text=True).stdout.strip()
-    subprocess.run(_sox(repeatable) + [src, speech, "gain", "-n", "-6"], check=True)
-    subprocess.run(_sox(repeatable) + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds,
+    subprocess.run(SOX + [src, speech, "gain", "-n", "-6"], check=True)
+    subprocess.run(SOX + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds,
                                        "pinknoise", "vol", str(amplitude)], check=True)
-    subprocess.run(_sox(repeatable) + ["-m", speech, noise, dst], check=True)
+    subprocess.run(SOX + ["-m", speech, noise, dst], check=True)
     os.remove(speech)
     os.remove(noise)
 
 
-def reverberant(src, dst, reverberance, room, repeatable=False):
+def reverberant(src, dst, reverberance, room):
     """`src` in a room: sox reverb with this reverberance and room scale (percent)."""
-    subprocess.run(_sox(repeatable) + [src, dst, "gain", "-6", "reverb", str(reverberance), "50", str(room),
+    subprocess.run(SOX + [src, dst, "gain", "-6", "reverb", str(reverberance), "50", str(room),
                                        "gain", "-n", "-3"], check=True)
 
 
