@@ -12,8 +12,8 @@
 # utterances, and the wrong-text (MM-) and swapped-word (SUB-) rows made of them. TTS rows are used
 # when TTS_MANIFEST exists (scripts/train/gen_tts.py), as in run_all.sh; without it the scorer is
 # trained without TTS rows (so762 only), which is how the README's continuous-mode numbers were made.
-# ENSEMBLE (default 3), SWAPPED_WEIGHT (2), EPOCHS (15) and PREPARE_ARGS as for run_all.sh.
-# Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI. About 2 minutes.
+# ENSEMBLE (default 3), SWAPPED_WEIGHT (2), EPOCHS (15), AUGMENT (2500) and PREPARE_ARGS as for run_all.sh.
+# Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI. About 4 minutes on 2 cores without TTS rows (session 14), more with them.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -33,7 +33,7 @@ mkdir -p "$data"
 tts_arg=()
 [ -f "$tts" ] && tts_arg=(--tts "$tts")
 # shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" ${PREPARE_ARGS:-}
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" --augment "${AUGMENT:-2500}" ${PREPARE_ARGS:-}
 cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
   $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
 "$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \

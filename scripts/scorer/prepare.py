@@ -32,6 +32,7 @@ import argparse
 import glob
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -187,6 +188,8 @@ def augment(rows, a):
         if os.path.exists(path):
             os.remove(path)
         return
+    if not (shutil.which("sox") and shutil.which("soxi")):
+        sys.exit("prepare.py: --augment needs sox and soxi on PATH (scripts/setup.sh installs sox)")
     # A generator of its own, so that the rows above are the same with or without augmentation.
     rng = random.Random(a.seed + 1)
     picked = rows if a.augment >= len(rows) else rng.sample(rows, a.augment)

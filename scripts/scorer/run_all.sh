@@ -4,10 +4,13 @@
 #   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/elocute-nn-v4 (the default model)
 #
 # 1. prepare.py: manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
-#    /work/data/tts exists; see scripts/train/gen_tts.py) and the canonical-first lexicon
+#    /work/data/tts exists, see scripts/train/gen_tts.py; swapped-word rows; 2,500 so762 readings
+#    copied into a noisy or reverberant room) and the canonical-first lexicon
 # 2. elocute features: the per-phone feature rows with MODEL_DIR's acoustic model
 # 3. train.py --cv 5: speaker-disjoint 5-fold cross-validation, printed and saved as JSON
 # 4. train.py --export MODEL_DIR: the final scorer on all rows -> MODEL_DIR/scorer.onnx, scorer.json
+#
+# About 55 minutes on 2 cores for nn-v4 (rows 3 min, CV 43, export 9; session 14).
 #
 # Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
 # TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
@@ -15,8 +18,9 @@
 # seeds, averaged in one graph; nn-v4's since session 13, 1 before and for the other models' scorers), SWAPPED_WEIGHT (2: the loss
 # weight of the phone a swapped-word row lacks; 1 before session 12), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
 # (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them),
-# PREPARE_ARGS (extra prepare.py options, e.g. "--missing 300", or "--augment 2500" for noisy and
-# reverberant copies of the so762 rows: measured in scripts/scorer/README.md, not shipped).
+# AUGMENT (2500: prepare.py --augment, so762 rows copied as heard in a noisy or reverberant room, sox;
+# nn-v4's since session 14, 0 before and for the other models' scorers), PREPARE_ARGS (extra prepare.py
+# options, e.g. "--missing 300").
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,7 +40,7 @@ mkdir -p "$data"
 tts_arg=()
 [ -f "$tts" ] && tts_arg=(--tts "$tts")
 # shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" ${PREPARE_ARGS:-}
+"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" --augment "${AUGMENT:-2500}" ${PREPARE_ARGS:-}
 cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
   $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
 # --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
