@@ -23,6 +23,8 @@ DIR/aug.tsv         with --augment N: N train utterances (all with N >= 2,500) a
                     speech normalised to -6 dBFS (about 30 to 12 dB SNR), one in three with room reverberation
                     (reverberance 30-70 %, room scale 30-80 %). Labels: the experts' phone and word scores of the
                     utterance (train.py leaves its utterance scores unlabelled unless --aug-utterance-labels)
+                    With --babble N (measured, not shipped): N more (`AUG-babble-<utt>`) with three other
+                    speakers' train recordings mixed in at a volume of 0.05-0.25 each (scripts/so762/rooms.py)
 DIR/lexicon.txt     the corpus's canonical pronunciation of each train word first
                     (scripts/so762/make_manifest.py --lexicon-out)
 
@@ -123,6 +125,7 @@ def main():
     ap.add_argument("--missing", type=int, default=600, help="one-phone-more word rows on TTS audio (0 = none)")
     ap.add_argument("--missing-so762", type=int, default=0, help="one-phone-more word rows on so762 audio")
     ap.add_argument("--augment", type=int, default=0, help="noisy/reverberant copies of so762 rows (0 = none)")
+    ap.add_argument("--babble", type=int, default=0, help="copies of so762 rows with other talkers (0 = none)")
     ap.add_argument("--seed", type=int, default=762)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -182,29 +185,41 @@ def main():
 
 
 def augment(rows, a):
-    """DIR/aug.tsv and DIR/aug/*.wav (see the module doc); removes a stale aug.tsv when --augment is 0."""
+    """DIR/aug.tsv and DIR/aug/*.wav (see the module doc); removes a stale aug.tsv when there are none."""
     path = os.path.join(a.out, "aug.tsv")
-    if a.augment <= 0:
+    if a.augment <= 0 and a.babble <= 0:
         if os.path.exists(path):
             os.remove(path)
         return
     if not (shutil.which("sox") and shutil.which("soxi")):
         sys.exit("prepare.py: --augment needs sox and soxi on PATH (scripts/setup.sh installs sox)")
-    # A generator of its own, so that the rows above are the same with or without augmentation.
-    rng = random.Random(a.seed + 1)
-    picked = rows if a.augment >= len(rows) else rng.sample(rows, a.augment)
     folder = os.path.join(a.out, "aug")
     os.makedirs(folder, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
-        for utt, wav, text in picked:
-            kind = rng.choice(["noise", "noise", "reverb"])
-            out = os.path.join(folder, f"{utt}.wav")
-            if kind == "noise":
-                rooms.noisy(wav, out, round(10 ** rng.uniform(-2.0, -1.0), 4))
-            else:
-                rooms.reverberant(wav, out, rng.randint(30, 70), rng.randint(30, 80))
-            f.write(f"AUG-{kind}-{utt}\t{out}\t{text}\n")
-    print(f"prepare.py: {len(picked)} noisy or reverberant copies of so762 rows", file=sys.stderr)
+        if a.augment > 0:
+            # A generator of its own, so that the rows above are the same with or without augmentation.
+            rng = random.Random(a.seed + 1)
+            picked = rows if a.augment >= len(rows) else rng.sample(rows, a.augment)
+            for utt, wav, text in picked:
+                kind = rng.choice(["noise", "noise", "reverb"])
+                out = os.path.join(folder, f"{utt}.wav")
+                if kind == "noise":
+                    rooms.noisy(wav, out, round(10 ** rng.uniform(-2.0, -1.0), 4))
+                else:
+                    rooms.reverberant(wav, out, rng.randint(30, 70), rng.randint(30, 80))
+                f.write(f"AUG-{kind}-{utt}\t{out}\t{text}\n")
+            print(f"prepare.py: {len(picked)} noisy or reverberant copies of so762 rows", file=sys.stderr)
+        if a.babble > 0:
+            # Its own generator too, so that the copies above do not depend on --babble.
+            rng = random.Random(a.seed + 2)
+            picked = rows if a.babble >= len(rows) else rng.sample(rows, a.babble)
+            for utt, wav, text in picked:
+                # Other speakers (so762 ids start with the speaker's number), so the reader stays the loudest voice.
+                talkers = rng.sample([w for u, w, _ in rows if u[:5] != utt[:5]], 3)
+                out = os.path.join(folder, f"babble-{utt}.wav")
+                rooms.babble(wav, out, talkers, round(rng.uniform(0.05, 0.25), 3))
+                f.write(f"AUG-babble-{utt}\t{out}\t{text}\n")
+            print(f"prepare.py: {len(picked)} copies of so762 rows with other talkers", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # How recording conditions move agreement with the experts: the speechocean762 TRAIN utterances of
 # the speakers in SPEAKERS (default ../data/heldout/speakers.txt, the 25 that scripts/scorer/heldout.sh
-# keeps out of its scorer) assessed as recorded, with pink noise mixed in at two levels, and with
-# room reverberation, each scored by `scripts/so762/evaluate.py`.
+# keeps out of its scorer) assessed as recorded, with pink noise mixed in at two levels, with
+# room reverberation, and with other learners reading at two levels (babble), each scored by
+# `scripts/so762/evaluate.py`.
 #
 #   scripts/so762/conditions_check.sh [MODEL_DIR] [OUT]    # default ../data/heldout/model, target/so762-conditions
 #
 # Noise (scripts/so762/rooms.py, the recipe the scorer's --augment copies use): pink noise at amplitude
 # 0.02 ("noise-quiet", median SNR about 26 dB as elocute reports it) or 0.08 ("noise-loud", about 16 dB)
 # under the speech normalised to -6 dBFS. Reverberation: reverberance 50 %, room scale 60 % (a mid-sized
-# room). sox runs in repeatable mode, so a rerun gives the same audio and the same numbers (unseeded, the
+# room). Babble: three recordings of other speakers among the same utterances mixed in at volume 0.1
+# ("babble-quiet", each talker 20 dB under the speech) or 0.2 ("babble-loud", 14 dB); the scorer is trained
+# with pink noise and reverberation, never with babble. sox runs in repeatable mode, so a rerun gives the same audio and the same numbers (unseeded, the
 # loud-noise row moved by up to 0.02 between runs). Needs sox and a release build of the CLI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,10 +35,12 @@ treatment() {
     noise-quiet) echo --noise 0.02 ;;
     noise-loud) echo --noise 0.08 ;;
     reverb) echo --reverb 50,60 ;;
+    babble-quiet) echo --babble 0.1 ;;
+    babble-loud) echo --babble 0.2 ;;
   esac
 }
 
-for c in recorded noise-quiet noise-loud reverb; do
+for c in recorded noise-quiet noise-loud reverb babble-quiet babble-loud; do
   # shellcheck disable=SC2046  # treatment prints two arguments
   [ "$c" = recorded ] || "$python" "$here/rooms.py" --manifest "$out/recorded.tsv" --dir "$out/$c" \
     --out "$out/$c.tsv" $(treatment "$c")

@@ -3,16 +3,21 @@
 training copies (scripts/scorer/prepare.py --augment) and for the test conditions
 (scripts/so762/conditions_check.sh).
 
-    rooms.py --manifest IN.tsv --dir D --out OUT.tsv (--noise AMPLITUDE | --reverb REVERBERANCE,ROOM)
+    rooms.py --manifest IN.tsv --dir D --out OUT.tsv
+             (--noise AMPLITUDE | --reverb REVERBERANCE,ROOM | --babble VOLUME)
 
 writes every manifest line's audio into D/<id>.wav with that treatment and OUT.tsv pointing at it.
 Noise: the speech normalised to -6 dBFS peak plus sox `pinknoise` at AMPLITUDE (0.02 gives about 26 dB
 SNR as elocute reports it, 0.08 about 16 dB). Reverberation: `gain -6 reverb REVERBERANCE 50 ROOM`
-(headroom, so it does not clip), then normalised to -3 dBFS. sox runs in repeatable mode (-R: its noise
-and dither are seeded), so the same input always gives the same audio.
+(headroom, so it does not clip), then normalised to -3 dBFS. Babble (a classroom where others read
+aloud too): three other recordings of the manifest by other speakers (the id's first five digits, as
+speechocean762 numbers them; drawn with a fixed seed), each normalised to -6 dBFS, looped to the
+speech's length and mixed in at VOLUME (0.2: each talker 14 dB under the speech). sox runs in repeatable
+mode (-R: its noise and dither are seeded), so the same input always gives the same audio.
 """
 import argparse
 import os
+import random
 import subprocess
 
 
@@ -37,6 +42,24 @@ def reverberant(src, dst, reverberance, room):
                                        "gain", "-n", "-3"], check=True)
 
 
+def babble(src, dst, talkers, volume):
+    """`src` with the recordings `talkers` (other voices) mixed in under it at `volume` each."""
+    seconds = subprocess.run(["soxi", "-D", src], check=True, capture_output=True, text=True).stdout.strip()
+    parts = [dst + ".speech.wav"]
+    subprocess.run(SOX + [src, parts[0], "gain", "-n", "-6"], check=True)
+    for k, t in enumerate(talkers):
+        parts.append(f"{dst}.talker{k}.wav")
+        # Looped, so that a short recording still covers the whole of the speech.
+        subprocess.run(SOX + [t, parts[-1], "gain", "-n", "-6", "repeat", "9", "trim", "0", seconds], check=True)
+    mix = ["-v", "1", parts[0]]
+    for part in parts[1:]:
+        mix += ["-v", str(volume), part]
+    # -m sums the inputs as given (their volumes), the mix normalised so that it cannot clip.
+    subprocess.run(SOX + ["-m"] + mix + [dst, "gain", "-n", "-3"], check=True)
+    for part in parts:
+        os.remove(part)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--manifest", required=True)
@@ -45,16 +68,22 @@ def main():
     kind = ap.add_mutually_exclusive_group(required=True)
     kind.add_argument("--noise", type=float)
     kind.add_argument("--reverb", help="REVERBERANCE,ROOM (percent)")
+    kind.add_argument("--babble", type=float, help="volume of each of three other talkers")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    with open(a.manifest, encoding="utf-8") as f, open(a.out, "w", encoding="utf-8") as o:
-        for line in f:
-            if not line.strip():
-                continue
-            utt, wav, text = line.rstrip("\n").split("\t")[:3]
+    with open(a.manifest, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t")[:3] for line in f if line.strip()]
+    rng = random.Random(762)
+    with open(a.out, "w", encoding="utf-8") as o:
+        for utt, wav, text in rows:
             dst = os.path.join(a.dir, f"{utt}.wav")
             if a.noise is not None:
                 noisy(wav, dst, a.noise)
+            elif a.babble is not None:
+                others = [w for u, w, _ in rows if u[:5] != utt[:5]]
+                if len(others) < 3:
+                    raise SystemExit(f"rooms.py: --babble needs recordings of other speakers in {a.manifest}")
+                babble(wav, dst, rng.sample(others, 3), a.babble)
             else:
                 reverberance, room = a.reverb.split(",")
                 reverberant(wav, dst, reverberance, room)
