@@ -192,7 +192,7 @@ def augment(rows, a):
             os.remove(path)
         return
     if not (shutil.which("sox") and shutil.which("soxi")):
-        sys.exit("prepare.py: --augment needs sox and soxi on PATH (scripts/setup.sh installs sox)")
+        sys.exit("prepare.py: --augment and --babble need sox and soxi on PATH (scripts/setup.sh installs sox)")
     folder = os.path.join(a.out, "aug")
     os.makedirs(folder, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -214,8 +214,8 @@ def augment(rows, a):
             rng = random.Random(a.seed + 2)
             picked = rows if a.babble >= len(rows) else rng.sample(rows, a.babble)
             for utt, wav, text in picked:
-                # Other speakers (so762 ids start with the speaker's number), so the reader stays the loudest voice.
-                talkers = rng.sample([w for u, w, _ in rows if u[:5] != utt[:5]], 3)
+                # Other speakers, so the reader stays the loudest voice.
+                talkers = rooms.other_talkers(rows, utt, rng)
                 out = os.path.join(folder, f"babble-{utt}.wav")
                 rooms.babble(wav, out, talkers, round(rng.uniform(0.05, 0.25), 3))
                 f.write(f"AUG-babble-{utt}\t{out}\t{text}\n")

@@ -24,12 +24,26 @@ import subprocess
 SOX = ["sox", "-R", "-q"]
 
 
+def seconds(src):
+    """The length of `src` as soxi prints it (seconds), for sox options that take a time."""
+    return subprocess.run(["soxi", "-D", src], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def other_talkers(rows, utt, rng, k=3):
+    """k recordings of `rows` (id, wav, ...) by speakers other than utt's (so762 ids start with the
+    speaker's number: its first five digits), drawn with `rng`."""
+    others = [r[1] for r in rows if r[0][:5] != utt[:5]]
+    if len(others) < k:
+        raise SystemExit(f"rooms.py: babble for {utt} needs {k} recordings of other speakers")
+    return rng.sample(others, k)
+
+
 def noisy(src, dst, amplitude):
     """`src` with pink noise of this amplitude under the speech (normalised to -6 dBFS)."""
     speech, noise = dst + ".speech.wav", dst + ".noise.wav"
-    seconds = subprocess.run(["soxi", "-D", src], check=True, capture_output=True, text=True).stdout.strip()
+    length = seconds(src)
     subprocess.run(SOX + [src, speech, "gain", "-n", "-6"], check=True)
-    subprocess.run(SOX + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds,
+    subprocess.run(SOX + ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", length,
                                        "pinknoise", "vol", str(amplitude)], check=True)
     subprocess.run(SOX + ["-m", speech, noise, dst], check=True)
     os.remove(speech)
@@ -44,13 +58,13 @@ def reverberant(src, dst, reverberance, room):
 
 def babble(src, dst, talkers, volume):
     """`src` with the recordings `talkers` (other voices) mixed in under it at `volume` each."""
-    seconds = subprocess.run(["soxi", "-D", src], check=True, capture_output=True, text=True).stdout.strip()
+    length = seconds(src)
     parts = [dst + ".speech.wav"]
     subprocess.run(SOX + [src, parts[0], "gain", "-n", "-6"], check=True)
     for k, t in enumerate(talkers):
         parts.append(f"{dst}.talker{k}.wav")
         # Looped, so that a short recording still covers the whole of the speech.
-        subprocess.run(SOX + [t, parts[-1], "gain", "-n", "-6", "repeat", "9", "trim", "0", seconds], check=True)
+        subprocess.run(SOX + [t, parts[-1], "gain", "-n", "-6", "repeat", "9", "trim", "0", length], check=True)
     mix = ["-v", "1", parts[0]]
     for part in parts[1:]:
         mix += ["-v", str(volume), part]
@@ -80,10 +94,7 @@ def main():
             if a.noise is not None:
                 noisy(wav, dst, a.noise)
             elif a.babble is not None:
-                others = [w for u, w, _ in rows if u[:5] != utt[:5]]
-                if len(others) < 3:
-                    raise SystemExit(f"rooms.py: --babble needs recordings of other speakers in {a.manifest}")
-                babble(wav, dst, rng.sample(others, 3), a.babble)
+                babble(wav, dst, other_talkers(rows, utt, rng), a.babble)
             else:
                 reverberance, room = a.reverb.split(",")
                 reverberant(wav, dst, reverberance, room)
