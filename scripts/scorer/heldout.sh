@@ -21,37 +21,23 @@ model="$(cd "${1:-$repo/models/elocute-nn-v4}" && pwd)"
 out="${2:-$repo/../data/heldout}"
 corpus="${SO762_CORPUS:-$repo/../data/so762}"
 scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"
-tts="${TTS_MANIFEST:-/work/data/tts/manifest.tsv}"
 split_json="${SPLIT_JSON:-$repo/../data/nn/split.json}"
 threads="${THREADS:-2}"
 py="$repo/.venv-train/bin/python"
-[ -x "$py" ] || "$repo/scripts/train/setup_train.sh"
 [ -f "$split_json" ] || { echo "heldout.sh: no $split_json (made by scripts/train/prepare.py)" >&2; exit 1; }
-(cd "$repo" && cargo build --release -p elocute-cli)
 data="$out/data"
-mkdir -p "$data"
-tts_arg=()
-[ -f "$tts" ] && tts_arg=(--tts "$tts")
-# shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" --augment "${AUGMENT:-2500}" ${PREPARE_ARGS:-}
-cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
-  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
-"$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
-  --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
-"$py" - "$split_json" "$corpus/train/utt2spk" "$data/features.jsonl" "$data/features-heldout.jsonl" \
+"$here/rows.sh" "$model" "$data"
+"$py" - "$here" "$split_json" "$corpus/train/utt2spk" "$data/features.jsonl" "$data/features-heldout.jsonl" \
   "$out/speakers.txt" <<'EOF'
 import json, sys
-split, utt2spk_path, src, dst, speakers_out = sys.argv[1:]
+here, split, utt2spk_path, src, dst, speakers_out = sys.argv[1:]
+sys.path.insert(0, here)
+from rowids import source_utt
 held = set(json.load(open(split))["val_speakers"])
 utt2spk = dict(l.split() for l in open(utt2spk_path) if l.strip())
 def source(uid):
     """The so762 utterance whose audio a row uses (None for TTS audio)."""
-    if uid.startswith("SUB-"):
-        uid = uid.split("-", 3)[3]
-    elif uid.startswith("MM-"):
-        uid = uid[3:]
-    elif uid.startswith("AUG-"):
-        uid = uid.split("-", 2)[2]
+    uid = source_utt(uid)
     return uid if uid in utt2spk else None
 kept = dropped = 0
 with open(src) as f, open(dst, "w") as o:

@@ -3,10 +3,10 @@
 #
 #   scripts/scorer/run_all.sh [MODEL_DIR]      # default models/elocute-nn-v4 (the default model)
 #
-# 1. prepare.py: manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
+# 1. rows.sh: prepare.py's manifests (so762 train, 600 wrong-text pairs, 800 native TTS readings if
 #    /work/data/tts exists, see scripts/train/gen_tts.py; swapped-word rows; 2,500 so762 readings
 #    copied into a noisy or reverberant room) and the canonical-first lexicon
-# 2. elocute features: the per-phone feature rows with MODEL_DIR's acoustic model
+# 2. rows.sh: elocute features, the per-phone feature rows with MODEL_DIR's acoustic model
 # 3. train.py --cv 5: speaker-disjoint 5-fold cross-validation, printed and saved as JSON
 # 4. train.py --export MODEL_DIR: the final scorer on all rows -> MODEL_DIR/scorer.onnx, scorer.json
 #
@@ -29,23 +29,11 @@ model="$(cd "${1:-$repo/models/elocute-nn-v4}" && pwd)"
 name="$(basename "$model")"
 corpus="${SO762_CORPUS:-$repo/../data/so762}"
 scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"
-tts="${TTS_MANIFEST:-/work/data/tts/manifest.tsv}"
 data="${DATA:-$repo/../data/scorer/$name}"
 threads="${THREADS:-2}"
 split_json="${SPLIT_JSON:-$repo/../data/nn/split.json}"
 py="$repo/.venv-train/bin/python"
-[ -x "$py" ] || "$repo/scripts/train/setup_train.sh"
-(cd "$repo" && cargo build --release -p elocute-cli)
-mkdir -p "$data"
-tts_arg=()
-[ -f "$tts" ] && tts_arg=(--tts "$tts")
-# shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
-"$py" "$here/prepare.py" --corpus "$corpus" --out "$data" "${tts_arg[@]}" --augment "${AUGMENT:-2500}" ${PREPARE_ARGS:-}
-cat "$data/so762.tsv" "$data/mismatch.tsv" $([ -f "$data/tts.tsv" ] && echo "$data/tts.tsv") \
-  $([ -f "$data/subst.tsv" ] && echo "$data/subst.tsv") $([ -f "$data/aug.tsv" ] && echo "$data/aug.tsv") > "$data/all.tsv"
-# --no-scorer: the rows must not depend on a scorer already in the folder (they never do; this is explicit).
-"$repo/target/release/elocute" features "$data/all.tsv" --output "$data/features.jsonl" \
-  --model "$model" --lexicon "$data/lexicon.txt" --threads "$threads" --no-scorer
+"$here/rows.sh" "$model" "$data"
 common=(--features "$data/features.jsonl" --scores "$scores" --utt2spk "$corpus/train/utt2spk"
         --epochs "${EPOCHS:-15}" --ensemble "${ENSEMBLE:-3}" --swapped-phone-weight "${SWAPPED_WEIGHT:-2}" --threads "$threads")
 if [ "${CV:-5}" != 0 ]; then

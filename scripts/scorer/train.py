@@ -33,6 +33,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rowids import source_utt  # noqa: E402
+
 FEATURE_VERSION = 1
 N_FEAT = 97
 N_PHONES = 39
@@ -108,7 +111,7 @@ def load_rows(path, scores, utt2spk, swapped_weight=1.0, aug_utterance_labels=Fa
             mu[[0, 1]] = 1
         else:
             # AUG-<kind>-<utt>: utt heard in a noisy or reverberant room, with its experts' labels.
-            src_uid = uid.split("-", 2)[2] if uid.startswith("AUG-") else uid
+            src_uid = source_utt(uid)
             if src_uid != uid:
                 kind = "aug"
             spk = utt2spk.get(src_uid)
