@@ -513,6 +513,8 @@ def main():
             "GOPT-like learned scorer (phone, word and utterance heads over per-phone GOP features) trained on the "
             f"speechocean762 train split ({kinds['so762']} utterances, CC BY 4.0) with mismatched-text negatives "
             f"({kinds['mismatch']} so762, {kinds['tts-mismatch']} TTS) and native TTS readings ({kinds['tts']})"
+            + (f"; readings with one word swapped for a minimal pair or said without one of its phones "
+               f"({kinds['subst']} so762, {kinds['subst-tts']} TTS)" if kinds["subst"] + kinds["subst-tts"] else "")
             + (f"; {kinds['aug']} noisy or reverberant copies of so762 readings" if kinds["aug"] else "")
             + ((f"; the utterance head the mean of {a.ensemble} scorers trained from different seeds"
                 if a.ensemble_utterance_only else f"; the mean of {a.ensemble} scorers trained from different seeds")

@@ -83,6 +83,11 @@ def main():
     # towards s / 2 (binary cross-entropy, weight --graded-weight), so that the posterior, and with it
     # the GOP, is graded like the experts' scores instead of only "right" vs "wrong".
     ap.add_argument("--graded-weight", type=float, default=0.0)
+    ap.add_argument("--gop-weight", type=float, default=0.0,
+                    help="weight of the phone-level loss 1 - Pearson(GOP, expert score) over each batch's "
+                         "scored so762 phones (GOP: the mean over the phone's GMM-aligned frames of --gop-kind)")
+    ap.add_argument("--gop-kind", choices=["lpr", "lpp"], default="lpr",
+                    help="lpr: log P(canonical) - max_q log P(q) (the Rust pipeline's GOP); lpp: log P(canonical)")
     ap.add_argument("--val-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)
     args = ap.parse_args()
@@ -118,17 +123,29 @@ def main():
         t[m] = lab[m]
         return t
 
+    def phone_rows(u, T):
+        """[2, T]: the frame's phone index within the utterance and round(100 s) of its expert score s,
+        on frames of phones the experts scored (else -100): what --gop-weight pools into phone GOPs."""
+        seg = np.full(T, -100, np.int64)
+        sc = np.full(T, -100, np.int64)
+        for k, (s, e, _p, score, _acc, _w) in enumerate(segs[u]["phones"]):
+            if score >= 0:
+                seg[s:e] = k
+                sc[s:e] = int(round(100 * score))
+        return np.stack([seg, sc])
+
     def graded(lab, fs):
         """[2, T]: canonical label on frames of phones scored 0 <= s < 2.0 (else -100), and round(100 s)."""
         m = (fs >= 0) & (fs < 2.0)
         return np.stack([np.where(m, lab, -100), np.where(m, np.rint(100 * fs), -100).astype(np.int64)])
 
-    # so762 crops carry all targets, stacked as [4, T]: row 0 positive, row 1 negative, rows 2-3 graded
-    pools = [[(f, np.concatenate([np.stack([target(l, s, "good"), neg(l, s)]), graded(l, s)]))
-              for _, f, l, s in so_train]]
+    # so762 crops carry all targets, stacked as [6, T]: row 0 positive, row 1 negative, rows 2-3 graded,
+    # rows 4-5 phone index and score (--gop-weight)
+    pools = [[(f, np.concatenate([np.stack([target(l, s, "good"), neg(l, s)]), graded(l, s), phone_rows(u, len(l))]))
+              for u, f, l, s in so_train]]
     weights = [1.0]
     if tts:
-        pools.append([(f, np.concatenate([l[None], np.full((3, len(l)), -100, np.int64)])) for _, f, l, _ in tts])
+        pools.append([(f, np.concatenate([l[None], np.full((5, len(l)), -100, np.int64)])) for _, f, l, _ in tts])
         weights = [1 - args.tts_weight, args.tts_weight]
     val = [(f, target(l, s, "good")) for _, f, l, s in so_val]  # [T] targets
     print(f"train: so762 train {len(so_train)} utts, val {len(so_val)} utts "
@@ -210,7 +227,7 @@ def main():
             ys.append(t)
         L = max(len(x) for x in xs)
         X = np.zeros((len(xs), L, 80), np.float32)
-        Y = np.full((len(xs), 4, L), -100, np.int64)
+        Y = np.full((len(xs), ys[0].shape[0], L), -100, np.int64)
         for i, (x, y) in enumerate(zip(xs, ys)):
             X[i, :len(x)] = x
             Y[i, :, :y.shape[1]] = y
@@ -241,9 +258,38 @@ def main():
         lp = logp.gather(1, y.clamp(min=0)[:, None])[:, 0][m]
         return lp, torch.log(-torch.expm1(lp.clamp(max=-1e-4))), m  # log(1 - p) stably from log p
 
+    def phone_gop(logits, Y):
+        """1 - Pearson(GOP, expert score) over the batch's scored phones (a phone cut by a crop or a time
+        mask keeps its remaining frames), or None when the batch has fewer than 3 phones or one score."""
+        lp = F.log_softmax(logits, dim=1)  # [B, 40, L]
+        seg, sc = Y[:, 4], Y[:, 5]
+        m = seg >= 0
+        if m.sum() == 0:
+            return None
+        lab = Y[:, 0].clone()
+        lab[Y[:, 1] >= 0] = Y[:, 1][Y[:, 1] >= 0]
+        lab[Y[:, 2] >= 0] = Y[:, 2][Y[:, 2] >= 0]
+        # canonical label of every scored frame: rows 0-2 hold it wherever the phone is scored
+        frame = lp.gather(1, lab.clamp(min=0)[:, None])[:, 0]
+        if args.gop_kind == "lpr":
+            frame = frame - lp.max(dim=1).values
+        key = (torch.arange(len(seg))[:, None] * 100000 + seg)[m]
+        uniq, inv = torch.unique(key, return_inverse=True)
+        if len(uniq) < 3:
+            return None
+        tot = torch.zeros(len(uniq)).index_add_(0, inv, frame[m])
+        cnt = torch.zeros(len(uniq)).index_add_(0, inv, torch.ones_like(frame[m]))
+        gop = tot / cnt
+        score = torch.zeros(len(uniq)).index_add_(0, inv, sc[m].float()) / cnt
+        gc, scc = gop - gop.mean(), score - score.mean()
+        den = torch.sqrt((gc * gc).sum() * (scc * scc).sum())
+        if den.item() < 1e-8 or (scc * scc).sum().item() < 1e-8:
+            return None
+        return 1.0 - (gc * scc).sum() / den
+
     t0 = time.time()
     model.train()
-    run_loss = 0.0
+    run_loss = run_gop = 0.0
     for step in range(1, args.steps + 1):
         X, Y = batch()
         logits = model.forward_batch(X)
@@ -259,6 +305,11 @@ def main():
             if m.any():
                 q = Y[:, 3][m].float() / 200.0
                 loss = loss + args.graded_weight * (-(q * lp + (1 - q) * l1p)).sum() / n_pos
+        if args.gop_weight > 0:
+            g = phone_gop(logits, Y)
+            if g is not None:
+                loss = loss + args.gop_weight * g
+                run_gop += g.item()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -266,9 +317,10 @@ def main():
         sched.step()
         run_loss += loss.item()
         if step % args.log_every == 0:
-            print(f"train: step {step} loss {run_loss/args.log_every:.3f} lr {sched.get_last_lr()[0]:.2e} "
+            gop = f" (1 - phone Pearson {run_gop/args.log_every:.3f})" if args.gop_weight > 0 else ""
+            print(f"train: step {step} loss {run_loss/args.log_every:.3f}{gop} lr {sched.get_last_lr()[0]:.2e} "
                   f"{time.time()-t0:.0f}s", flush=True)
-            run_loss = 0.0
+            run_loss = run_gop = 0.0
         if step % args.val_every == 0 or step == args.steps:
             print(f"train: step {step} val frame acc (score-2.0 phones + SIL) {evaluate():.4f}",
                   flush=True)
