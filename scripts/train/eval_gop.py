@@ -33,6 +33,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--min-dur", type=int, default=3, help="min frames per phone in the NN alignment")
     ap.add_argument("--out", default="/work/data/nn/eval.json")
+    ap.add_argument("--rows-out", default=None,
+                    help="also write the per-phone rows (npz: rows [N, 8] in the order of the names below, "
+                         "after the expert score; speakers [N]) for paired comparisons of two models")
     ap.add_argument("--calib-target", type=float, default=86.0,
                     help="mean score of expert-2.0 phones the reported gop_calibration midpoint gives")
     args = ap.parse_args()
@@ -50,6 +53,7 @@ def main():
     feats, labels, fscore, off, ids = d["feats"], d["labels"], d["fscore"], d["offsets"], d["ids"]
 
     fa = [0, 0, 0, 0]
+    row_spk = []
     rows = []  # expert, gmm, lpp_gmmali, lpr_gmmali, lpp_nnali, lpr_nnali
     nutt = 0
     t_nn = 0.0
@@ -82,6 +86,7 @@ def main():
             continue
         for (a, b, p, score, acc, _), (na, nb, npp, _) in zip(gsegs, nsegs):
             assert p == npp
+            row_spk.append(segs[u]["spk"])
             rows.append((score, acc,
                          lp[a:b, p].mean(), (lp[a:b, p] - best[a:b]).mean(),
                          lp[na:nb, p].mean(), (lp[na:nb, p] - best[na:nb]).mean(),
@@ -109,6 +114,9 @@ def main():
     res["gop_midpoint_for_target"] = {"target": args.calib_target, "slope": 1.0, "midpoint": (lo + hi) / 2,
                                       "mean_lpr_nnali_score2": float(good.mean()),
                                       "mean_lpr_nnali_below_1.5": float(R[bad, 5].mean())}
+    if args.rows_out:
+        np.savez(args.rows_out, rows=R, speakers=np.array(row_spk),
+                 columns=np.array(["expert"] + names))
     print(json.dumps(res, indent=1))
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)

@@ -87,6 +87,8 @@ def main():
     ap.add_argument("--insertion-penalty", type=float, default=None,
                     help="miscue filler cost per frame written to model.json (default: none, the Rust default)")
     ap.add_argument("--int8", action="store_true", help="quantise the convolutions to int8 (see above)")
+    ap.add_argument("--based-on", default=None,
+                    help="the model whose weights --ckpt was fine-tuned from (recover.py), named in the description")
     ap.add_argument("--data", default="/work/data/nn", help="prepare.py cache: --int8 calibration utterances")
     args = ap.parse_args()
     name = args.name or os.path.basename(os.path.normpath(args.out))
@@ -120,7 +122,11 @@ def main():
                if a.get("neg_weight") else "")
             + ")"
             + (" and synthetic TTS speech" if a.get("relabel_tts") or a.get("tts_labels") else "")
-            + "; log-posteriors over 39 CMU phones + SIL.")
+            + "; log-posteriors over 39 CMU phones + SIL."
+            + (f" Fine-tuned from {args.based_on}'s weights." if args.based_on else "")
+            + (" Trained with a phone-level loss too: over each batch's scored phones, 1 - Pearson between the "
+               f"phone's mean {a.get('gop_kind', 'lpr').upper()} over its frames and the experts' phone score "
+               f"(weight {a['gop_weight']:g})." if a.get("gop_weight") else ""))
     meta = {"name": name, "description": desc, "onnx": "model.onnx", "input": "feats",
             "output": "logpost", "output_kind": "logpost", "phones": PHONES, "silence": "SIL",
             "states_per_phone": 1,
