@@ -960,6 +960,8 @@ fn every_bundled_model_loads_through_the_same_interface() {
         ("elocute-nn-v3", elocute::OutputKind::Logpost),
         // int8 convolutions (QDQ): the same interface, a quantised graph.
         ("elocute-nn-v4", elocute::OutputKind::Logpost),
+        // v4's graph fine-tuned with a phone-level loss (not the default).
+        ("elocute-nn-v5", elocute::OutputKind::Logpost),
     ] {
         let dir = root.join(name);
         for scorer in [true, false] {

@@ -15,11 +15,11 @@
 # Environment: SO762_CORPUS (default ../data/so762), SO762_SCORES (train-scores.json),
 # TTS_MANIFEST (default /work/data/tts/manifest.tsv; skipped when absent), DATA (work folder,
 # default ../data/scorer/<model name>), EPOCHS (15), ENSEMBLE (3: K scorers trained from different
-# seeds, averaged in one graph; nn-v4's since session 13, 1 before and for the other models' scorers), SWAPPED_WEIGHT (2: the loss
+# seeds, averaged in one graph; nn-v4's since session 13 and nn-v5's, 1 before and for the other models' scorers), SWAPPED_WEIGHT (2: the loss
 # weight of the phone a swapped-word row lacks; 1 before session 12), THREADS (2), CV (5; 0 skips it), SPLIT_JSON
 # (the neural models' validation speakers, scripts/train/prepare.py; CV is also reported on them),
 # AUGMENT (2500: prepare.py --augment, so762 rows copied as heard in a noisy or reverberant room, sox;
-# nn-v4's since session 14, 0 before and for the other models' scorers), PREPARE_ARGS (extra prepare.py
+# nn-v4's since session 14 and nn-v5's, 0 before and for the other models' scorers), PREPARE_ARGS (extra prepare.py
 # options, e.g. "--missing 300").
 # Needs .venv-train (scripts/train/setup_train.sh) and a release build of the CLI.
 set -euo pipefail
