@@ -20,11 +20,14 @@ gop_midpoint() {
   "$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["gop_midpoint_for_target"]["midpoint"], 1))' "$1"
 }
 
+# V3_NET_OPTS: v3's network, augmentation and negative-frame options, which v4 and v5 keep.
+V3_NET_OPTS=(--ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2
+             --neg-weight 2)
+
 # v3_opts TTS_LABELS: sets V3_OPTS, the network and training options of v3 (run_v3.sh) that v4
 # (run_v4.sh) continues with; the callers add steps, lr, logging, seed and --init.
 v3_opts() {
-  V3_OPTS=(--ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2
-           --tts-labels "$1" --tts-weight 0.3 --neg-weight 2 --threads 2)
+  V3_OPTS=("${V3_NET_OPTS[@]}" --tts-labels "$1" --tts-weight 0.3 --threads 2)
 }
 
 # train_v3 CKPT TTS_LABELS STEPS: v3's run from scratch (lr 2e-3, seed 4) into CKPT.

@@ -15,7 +15,6 @@ The network shape (channels, bottleneck, dilations, first-conv width) is read fr
 checkpoint's "args" are v3's training options (run_v3.sh) so export.py describes it as v3 and v4.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -26,6 +25,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import AcousticNet  # noqa: E402
+from prepare import fold_utterances  # noqa: E402
 
 
 def dequantised(graph):
@@ -98,13 +98,8 @@ def main():
             bn.bias.copy_(torch.from_numpy(b))
 
     # BN input statistics on train-split utterances outside the validation fold
-    split = json.load(open(os.path.join(args.data, "split.json")))
-    val_spk = set(split["val_speakers"])
-    segs = json.load(open(os.path.join(args.data, "so762_segments.json")))
-    d = np.load(os.path.join(args.data, "so762.npz"))
-    feats, off, ids = d["feats"], d["offsets"], d["ids"]
-    pick = [i for i, u in enumerate(ids) if segs[str(u)]["spk"] not in val_spk]
-    pick = np.random.RandomState(0).permutation(pick)[:args.calib]
+    utts = fold_utterances(args.data, val=False)
+    pick = np.random.RandomState(0).permutation(len(utts))[:args.calib]
     sums = [torch.zeros(ch, dtype=torch.float64) for _ in bns]
     sq = [torch.zeros(ch, dtype=torch.float64) for _ in bns]
     count = [0]
@@ -117,12 +112,12 @@ def main():
         hooks.append(bn.register_forward_pre_hook(hook))
     with torch.no_grad():
         for i in pick:
-            f = feats[off[i]:off[i + 1]]
+            f = utts[i]
             model(torch.from_numpy(f))
             count[0] += len(f)
     for h in hooks:
         h.remove()
-    x = torch.from_numpy(feats[off[pick[0]]:off[pick[0] + 1]])
+    x = torch.from_numpy(utts[pick[0]])
     with torch.no_grad():
         before = model(x)
         for j, (bn, b) in enumerate(zip(bns, folded)):

@@ -20,8 +20,7 @@ mkdir -p "$OUT"
 [ -f "$DATA/so762.npz" ] || "$PY" "$HERE/prepare.py" --out "$DATA"
 "$PY" "$HERE/recover.py" --onnx "$REPO/models/elocute-nn-v4/model.onnx" --out "$OUT/v4-rec.pt" --data "$DATA"
 "$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v5.pt" --init "$OUT/v4-rec.pt" --steps "$STEPS" --lr 5e-4 \
-  --log-every 50 --val-every 500 --ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 \
-  --freq-masks 2 --time-masks 2 --neg-weight 2 --gop-weight "${GOP_WEIGHT:-1}" --threads "${THREADS:-1}" --seed 8
+  --log-every 50 --val-every 500 "${V3_NET_OPTS[@]}" --gop-weight "${GOP_WEIGHT:-1}" --threads "${THREADS:-1}" --seed 8
 "$PY" "$HERE/export.py" --ckpt "$OUT/v5.pt" --out "$OUT/v5" --int8 --data "$DATA" --based-on elocute-nn-v4
 "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v5/model.onnx" --out "$OUT/eval_v5.json"
 MID="$(gop_midpoint "$OUT/eval_v5.json")"

@@ -123,29 +123,30 @@ def main():
         t[m] = lab[m]
         return t
 
-    def phone_rows(u, T):
-        """[2, T]: the frame's phone index within the utterance and round(100 s) of its expert score s,
-        on frames of phones the experts scored (else -100): what --gop-weight pools into phone GOPs."""
-        seg = np.full(T, -100, np.int64)
-        sc = np.full(T, -100, np.int64)
+    def phone_rows(u, lab):
+        """[3, T]: the frame's phone index within the utterance, its canonical label and round(100 s) of
+        its expert score s, on frames of phones the experts scored (else -100): what --gop-weight pools
+        into phone GOPs."""
+        seg = np.full(len(lab), -100, np.int64)
+        sc = np.full(len(lab), -100, np.int64)
         for k, (s, e, _p, score, _acc, _w) in enumerate(segs[u]["phones"]):
             if score >= 0:
                 seg[s:e] = k
                 sc[s:e] = int(round(100 * score))
-        return np.stack([seg, sc])
+        return np.stack([seg, np.where(seg >= 0, lab, -100), sc])
 
     def graded(lab, fs):
         """[2, T]: canonical label on frames of phones scored 0 <= s < 2.0 (else -100), and round(100 s)."""
         m = (fs >= 0) & (fs < 2.0)
         return np.stack([np.where(m, lab, -100), np.where(m, np.rint(100 * fs), -100).astype(np.int64)])
 
-    # so762 crops carry all targets, stacked as [6, T]: row 0 positive, row 1 negative, rows 2-3 graded,
-    # rows 4-5 phone index and score (--gop-weight)
-    pools = [[(f, np.concatenate([np.stack([target(l, s, "good"), neg(l, s)]), graded(l, s), phone_rows(u, len(l))]))
+    # so762 crops carry all targets, stacked as [7, T]: row 0 positive, row 1 negative, rows 2-3 graded,
+    # rows 4-6 phone index, label and score (--gop-weight)
+    pools = [[(f, np.concatenate([np.stack([target(l, s, "good"), neg(l, s)]), graded(l, s), phone_rows(u, l)]))
               for u, f, l, s in so_train]]
     weights = [1.0]
     if tts:
-        pools.append([(f, np.concatenate([l[None], np.full((5, len(l)), -100, np.int64)])) for _, f, l, _ in tts])
+        pools.append([(f, np.concatenate([l[None], np.full((6, len(l)), -100, np.int64)])) for _, f, l, _ in tts])
         weights = [1 - args.tts_weight, args.tts_weight]
     val = [(f, target(l, s, "good")) for _, f, l, s in so_val]  # [T] targets
     print(f"train: so762 train {len(so_train)} utts, val {len(so_val)} utts "
@@ -258,18 +259,14 @@ def main():
         lp = logp.gather(1, y.clamp(min=0)[:, None])[:, 0][m]
         return lp, torch.log(-torch.expm1(lp.clamp(max=-1e-4))), m  # log(1 - p) stably from log p
 
-    def phone_gop(logits, Y):
+    def phone_gop(lp, Y):
         """1 - Pearson(GOP, expert score) over the batch's scored phones (a phone cut by a crop or a time
-        mask keeps its remaining frames), or None when the batch has fewer than 3 phones or one score."""
-        lp = F.log_softmax(logits, dim=1)  # [B, 40, L]
-        seg, sc = Y[:, 4], Y[:, 5]
+        mask keeps its remaining frames) from log-posteriors lp [B, 40, L], or None when the batch has
+        fewer than 3 phones or one score."""
+        seg, lab, sc = Y[:, 4], Y[:, 5], Y[:, 6]
         m = seg >= 0
         if m.sum() == 0:
             return None
-        lab = Y[:, 0].clone()
-        lab[Y[:, 1] >= 0] = Y[:, 1][Y[:, 1] >= 0]
-        lab[Y[:, 2] >= 0] = Y[:, 2][Y[:, 2] >= 0]
-        # canonical label of every scored frame: rows 0-2 hold it wherever the phone is scored
         frame = lp.gather(1, lab.clamp(min=0)[:, None])[:, 0]
         if args.gop_kind == "lpr":
             frame = frame - lp.max(dim=1).values
@@ -282,8 +279,8 @@ def main():
         gop = tot / cnt
         score = torch.zeros(len(uniq)).index_add_(0, inv, sc[m].float()) / cnt
         gc, scc = gop - gop.mean(), score - score.mean()
-        den = torch.sqrt((gc * gc).sum() * (scc * scc).sum())
-        if den.item() < 1e-8 or (scc * scc).sum().item() < 1e-8:
+        den = torch.sqrt((gc * gc).sum() * (scc * scc).sum())  # zero when every score is the same
+        if den.item() < 1e-8:
             return None
         return 1.0 - (gc * scc).sum() / den
 
@@ -306,7 +303,9 @@ def main():
                 q = Y[:, 3][m].float() / 200.0
                 loss = loss + args.graded_weight * (-(q * lp + (1 - q) * l1p)).sum() / n_pos
         if args.gop_weight > 0:
-            g = phone_gop(logits, Y)
+            # its own log-softmax, not logp's: sharing it changes float rounding, and v5's run (run_v5.sh)
+            # is reproduced bit for bit with this one
+            g = phone_gop(F.log_softmax(logits, dim=1), Y)
             if g is not None:
                 loss = loss + args.gop_weight * g
                 run_gop += g.item()
