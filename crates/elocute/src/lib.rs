@@ -39,7 +39,7 @@ pub use elocute_score::features::{ScorerInput, FEATURE_VERSION, PHONE_FEATURES};
 pub use elocute_score::{ScoreOptions, UtteranceScore};
 
 /// The model used when none is named.
-pub const DEFAULT_MODEL: &str = "elocute-nn-v4";
+pub const DEFAULT_MODEL: &str = "elocute-nn-v6";
 
 /// Less speech than this (frames of 10 ms) counts as a silent recording.
 const MIN_SPEECH_FRAMES: usize = 10;
