@@ -1,4 +1,4 @@
-# Sourced by run_all.sh and run_v2.sh to run_v4.sh: paths, the training venv, and the inputs every
+# Sourced by run_all.sh and run_v2.sh to run_v6.sh: paths, the training venv, and the inputs every
 # training run shares (the venv, a release CLI for the GMM alignments, prepare.py's cached features).
 # HERE, REPO, DATA (prepare.py cache, default /work/data/nn) and PY are set for the caller.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ gop_midpoint() {
   "$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["gop_midpoint_for_target"]["midpoint"], 1))' "$1"
 }
 
-# V3_NET_OPTS: v3's network, augmentation and negative-frame options, which v4 and v5 keep.
+# V3_NET_OPTS: v3's network, augmentation and negative-frame options, which v4 to v6 keep.
 V3_NET_OPTS=(--ch 384 --bott 192 --dilations 1,2,3,3,2,2,1 --k0 5 --speed 0.9,1.0,1.1 --freq-masks 2 --time-masks 2
              --neg-weight 2)
 
@@ -35,4 +35,23 @@ train_v3() {
   v3_opts "$2"
   "$PY" "$HERE/train.py" --data "$DATA" --out "$1" --steps "$3" --lr 2e-3 --log-every 100 --val-every 600 \
     "${V3_OPTS[@]}" --seed 4
+}
+
+# finetune_v4 NAME OUT TRAIN_ARGS...: nn-v5's and nn-v6's chain after v4's weights are recovered into
+# OUT/v4-rec.pt: STEPS (1000) steps of train.py from them (peak lr 5e-4, seed 8) with TRAIN_ARGS into
+# OUT/NAME.pt, int8 export and validation GOP in OUT, shipping to models/elocute-nn-NAME with the fitted
+# gop_calibration and INSERTION_PENALTY (-3.5), speed against v4. THREADS (torch threads, default 1) comes
+# after TRAIN_ARGS, so it wins over a --threads inside them (v3_opts sets 2).
+finetune_v4() {
+  local name="$1" out="$2" mid
+  shift 2
+  "$PY" "$HERE/train.py" --data "$DATA" --out "$out/$name.pt" --init "$out/v4-rec.pt" --steps "${STEPS:-1000}" \
+    --lr 5e-4 --log-every 50 --val-every 500 "$@" --threads "${THREADS:-1}" --seed 8
+  "$PY" "$HERE/export.py" --ckpt "$out/$name.pt" --out "$out/$name" --int8 --data "$DATA" --based-on elocute-nn-v4
+  "$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$out/$name/model.onnx" --out "$out/eval_$name.json"
+  mid="$(gop_midpoint "$out/eval_$name.json")"
+  "$PY" "$HERE/export.py" --ckpt "$out/$name.pt" --out "$REPO/models/elocute-nn-$name" --int8 --data "$DATA" \
+    --based-on elocute-nn-v4 --gop-midpoint "$mid" --insertion-penalty "${INSERTION_PENALTY:--3.5}"
+  "$PY" "$HERE/speed.py" --data "$DATA" --model "$REPO/models/elocute-nn-v4/model.onnx" \
+    "$REPO/models/elocute-nn-$name/model.onnx"
 }

@@ -13,18 +13,9 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 OUT="${OUT:-/work/data/nn5}"
-STEPS="${STEPS:-1000}"
 mkdir -p "$OUT"
 "$HERE/setup_train.sh"
 [ -x "$REPO/target/release/elocute" ] || (cd "$REPO" && cargo build --release -p elocute-cli)
 [ -f "$DATA/so762.npz" ] || "$PY" "$HERE/prepare.py" --out "$DATA"
 "$PY" "$HERE/recover.py" --onnx "$REPO/models/elocute-nn-v4/model.onnx" --out "$OUT/v4-rec.pt" --data "$DATA"
-"$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v5.pt" --init "$OUT/v4-rec.pt" --steps "$STEPS" --lr 5e-4 \
-  --log-every 50 --val-every 500 "${V3_NET_OPTS[@]}" --gop-weight "${GOP_WEIGHT:-1}" --threads "${THREADS:-1}" --seed 8
-"$PY" "$HERE/export.py" --ckpt "$OUT/v5.pt" --out "$OUT/v5" --int8 --data "$DATA" --based-on elocute-nn-v4
-"$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v5/model.onnx" --out "$OUT/eval_v5.json"
-MID="$(gop_midpoint "$OUT/eval_v5.json")"
-"$PY" "$HERE/export.py" --ckpt "$OUT/v5.pt" --out "$REPO/models/elocute-nn-v5" --int8 --data "$DATA" \
-  --based-on elocute-nn-v4 --gop-midpoint "$MID" --insertion-penalty "${INSERTION_PENALTY:--3.5}"
-"$PY" "$HERE/speed.py" --data "$DATA" --model "$REPO/models/elocute-nn-v4/model.onnx" \
-  "$REPO/models/elocute-nn-v5/model.onnx"
+finetune_v4 v5 "$OUT" "${V3_NET_OPTS[@]}" --gop-weight "${GOP_WEIGHT:-1}"

@@ -11,18 +11,9 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 OUT="${OUT:-/work/data/nn6}"
-STEPS="${STEPS:-1000}"
 mkdir -p "$OUT"
 ensure_inputs
 [ -f "$OUT/tts_labels.npz" ] || "$PY" "$HERE/tts_labels.py" --data "$DATA" --out "$OUT"
 [ -f "$OUT/v4-rec.pt" ] || "$PY" "$HERE/recover.py" --onnx "$REPO/models/elocute-nn-v4/model.onnx" --out "$OUT/v4-rec.pt" --data "$DATA"
 v3_opts "$OUT/tts_labels.npz"
-"$PY" "$HERE/train.py" --data "$DATA" --out "$OUT/v6.pt" --init "$OUT/v4-rec.pt" --steps "$STEPS" --lr 5e-4 \
-  --log-every 50 --val-every 500 "${V3_OPTS[@]}" --gop-weight "${GOP_WEIGHT:-2}" --threads "${THREADS:-1}" --seed 8
-"$PY" "$HERE/export.py" --ckpt "$OUT/v6.pt" --out "$OUT/v6" --int8 --data "$DATA" --based-on elocute-nn-v4
-"$PY" "$HERE/eval_gop.py" --data "$DATA" --model "$OUT/v6/model.onnx" --out "$OUT/eval_v6.json"
-MID="$(gop_midpoint "$OUT/eval_v6.json")"
-"$PY" "$HERE/export.py" --ckpt "$OUT/v6.pt" --out "$REPO/models/elocute-nn-v6" --int8 --data "$DATA" \
-  --based-on elocute-nn-v4 --gop-midpoint "$MID" --insertion-penalty "${INSERTION_PENALTY:--3.5}"
-"$PY" "$HERE/speed.py" --data "$DATA" --model "$REPO/models/elocute-nn-v4/model.onnx" \
-  "$REPO/models/elocute-nn-v6/model.onnx"
+finetune_v4 v6 "$OUT" "${V3_OPTS[@]}" --gop-weight "${GOP_WEIGHT:-2}"
